@@ -1,0 +1,248 @@
+"""The one declared table that describes a training run.
+
+A :class:`RunConfig` is a frozen dataclass of plain values. The same object is
+the cache key of a finished run, the state a shared URL carries, the format of
+a preset and what gets saved next to a trained model. :data:`FIELDS` documents
+every field once (label, allowed values or range, help text); the CLI, the
+sidebar and the URL parser all read it instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
+OUTPUTS = ("softmax", "sigmoid", "linear")
+LOSSES = ("cross_entropy", "mse")
+INITS = ("he", "xavier", "normal", "uniform", "zeros")
+SCHEDULES = ("constant", "exponential", "cosine")
+SAMPLINGS = ("shuffle", "sequential", "replacement")
+NORMALIZATIONS = ("unit", "standardize", "raw")
+VALIDATIONS = ("train_tail", "test_half")
+MAX_HIDDEN_LAYERS = 4
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range or the combination makes no sense."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a training run, and nothing else.
+
+    Two equal configs trained on the same data give bit-identical results, so
+    a config is a safe cache key.
+    """
+
+    hidden: tuple[int, ...] = (128,)
+    activation: str = "relu"
+    output: str = "softmax"
+    loss: str = "cross_entropy"
+    init: str = "he"
+    init_scale: float = 0.01
+    learning_rate: float = 0.1
+    schedule: str = "constant"
+    decay_rate: float = 0.96
+    decay_steps: int = 100
+    l2: float = 0.0
+    l2_per_batch: bool = False
+    momentum: float = 0.0
+    batch_size: int = 128
+    epochs: int = 10
+    steps: int = 0
+    eval_every: int = 0
+    sampling: str = "shuffle"
+    train_size: int = 0
+    validation: str = "train_tail"
+    normalization: str = "unit"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        # Accept lists (from JSON or a URL) but store a hashable tuple.
+        object.__setattr__(self, "hidden", tuple(int(w) for w in self.hidden))
+        validate(self)
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """Widths from input to output, e.g. ``(784, 128, 10)``."""
+        return (784, *self.hidden, 10)
+
+    @property
+    def full_batch(self) -> bool:
+        """``batch_size == 0`` means every step sees the whole training set."""
+        return self.batch_size == 0
+
+    def replace(self, **changes: Any) -> RunConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values, ``hidden`` as a list."""
+        values = dataclasses.asdict(self)
+        values["hidden"] = list(self.hidden)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunConfig:
+        """Strict inverse of :meth:`to_dict`: unknown keys or bad values raise ConfigError."""
+        unknown = set(values) - set(FIELDS)
+        if unknown:
+            raise ConfigError(f"unknown config fields: {', '.join(sorted(unknown))}")
+        try:
+            return cls(**{name: FIELDS[name].coerce(value) for name, value in values.items()})
+        except (TypeError, ValueError) as error:
+            raise ConfigError(str(error)) from error
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one config field is shown, parsed and bounded."""
+
+    name: str
+    label: str
+    help: str
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+    def coerce(self, value: Any) -> Any:
+        """Turn a plain value (maybe a string from a URL) into the field's type."""
+        default = getattr(DEFAULT, self.name)
+        if self.name == "hidden":
+            if isinstance(value, str):
+                value = [part for part in value.replace("-", ",").split(",") if part.strip()]
+            return tuple(int(part) for part in value)
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                if value.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(f"{self.name} must be true or false, not {value!r}")
+                return value.lower() in ("true", "1")
+            return bool(value)
+        if isinstance(default, int):
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError(f"{self.name} must be a whole number, not {value!r}")
+            return int(number)
+        if isinstance(default, float):
+            return float(value)
+        return str(value)
+
+    def check(self, value: Any) -> None:
+        """Raise ConfigError when ``value`` is outside the field's choices or range."""
+        if self.choices and value not in self.choices:
+            raise ConfigError(f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}")
+        if self.low is None:
+            return
+        values = value if isinstance(value, tuple) else (value,)
+        for item in values:
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ConfigError(f"{self.name} must be a finite number; got {item!r}")
+            if not self.low <= item <= self.high:
+                raise ConfigError(f"{self.name} must be between {self.low:g} and {self.high:g}; got {item!r}")
+
+
+_FIELD_LIST = (
+    Field("hidden", "Hidden layers", "Widths of the hidden layers, input to output. "
+          "Empty means softmax regression straight from the 784 pixels.", low=1, high=2048),
+    Field("activation", "Hidden activation", "The non-linearity after each hidden layer. ReLU learns fastest; "
+          "sigmoid and tanh saturate when their inputs are large.", choices=ACTIVATIONS),
+    Field("output", "Output layer", "softmax gives ten probabilities that sum to 1; sigmoid scores each digit "
+          "on its own (first seed); linear leaves raw scores (for MSE, third seed).", choices=OUTPUTS),
+    Field("loss", "Loss", "Cross-entropy punishes confident mistakes hard and pairs with softmax or sigmoid; "
+          "mean squared error compares the outputs with the one-hot label.", choices=LOSSES),
+    Field("init", "Weight initialisation", "He and Xavier scale weights by layer width; normal/uniform use a "
+          "fixed scale like the seeds; zeros shows the symmetry problem: every hidden unit stays the same.",
+          choices=INITS),
+    Field("init_scale", "Init scale", "Standard deviation of 'normal' (0.01 in the seeds) or width of "
+          "'uniform' (0.001 in the first seed). Large values saturate sigmoid units.", low=0.0, high=10.0),
+    Field("learning_rate", "Learning rate", "Step size of gradient descent. Too small learns slowly; too "
+          "large makes the loss explode.", low=1e-6, high=100.0),
+    Field("schedule", "Learning-rate schedule", "constant keeps the rate; exponential multiplies it by the decay "
+          "factor every decay period (lr·β^(step // k), second seed); cosine glides it to zero.",
+          choices=SCHEDULES),
+    Field("decay_rate", "Decay factor β", "Multiplier applied once per decay period (exponential schedule).",
+          low=0.01, high=1.0),
+    Field("decay_steps", "Decay period k (steps)", "How many steps between two decays (50 in the second seed).",
+          low=1, high=1_000_000),
+    Field("l2", "L2 strength λ", "Adds λ/2·ΣW² to the loss, so every step also shrinks the weights by λW. "
+          "Keeps weights small; too much underfits.", low=0.0, high=10.0),
+    Field("l2_per_batch", "Scale L2 by batch", "Use λ/m·W as the third seed does, instead of λ·W.", ),
+    Field("momentum", "Momentum", "Fraction of the previous step kept in the next one; 0 is plain SGD.",
+          low=0.0, high=0.99),
+    Field("batch_size", "Batch size", "Images per gradient step: 1 is the second seed's SGD, 0 means the whole "
+          "training set (full-batch gradient descent, last seed).", low=0, high=60_000),
+    Field("epochs", "Epochs", "Passes over the training set (ignored when 'steps' is set).", low=1, high=500),
+    Field("steps", "Steps", "Stop after exactly this many gradient steps, as the seeds count iterations; "
+          "0 trains for whole epochs.", low=0, high=1_000_000),
+    Field("eval_every", "Evaluate every (steps)", "How often accuracy is measured for the curves; 0 = once "
+          "per epoch.", low=0, high=1_000_000),
+    Field("sampling", "Batch order", "shuffle: a new permutation every epoch; sequential: file order (first "
+          "seed); replacement: random images each step (second and fourth seeds).", choices=SAMPLINGS),
+    Field("train_size", "Training images", "Use only the first N training images for a quick run; 0 uses "
+          "them all.", low=0, high=60_000),
+    Field("validation", "Validation split", "train_tail: 50k train / 10k validation / 10k test (first seed); "
+          "test_half: 60k train / 5k validation / 5k test carved from the test set (third seed).",
+          choices=VALIDATIONS),
+    Field("normalization", "Input scaling", "unit divides pixels by 255; standardize gives each image mean 0 "
+          "and variance 1 (second seed); raw feeds 0..255 as the first and last seeds do.",
+          choices=NORMALIZATIONS),
+    Field("seed", "Random seed", "Fixes the initial weights and the batch order, so runs are reproducible.",
+          low=0, high=2**31 - 1),
+)
+FIELDS: dict[str, Field] = {field.name: field for field in _FIELD_LIST}
+
+
+def validate(config: RunConfig) -> None:
+    """Raise ConfigError naming the first field (or combination) that is not allowed."""
+    for field in _FIELD_LIST:
+        value = getattr(config, field.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{field.name} must be a finite number; got {value!r}")
+        field.check(value)
+    if len(config.hidden) > MAX_HIDDEN_LAYERS:
+        raise ConfigError(f"at most {MAX_HIDDEN_LAYERS} hidden layers; got {len(config.hidden)}")
+    if config.loss == "cross_entropy" and config.output == "linear":
+        raise ConfigError("cross-entropy needs probabilities: use a softmax or sigmoid output, or MSE loss")
+
+
+def parse_config(values: dict[str, Any], base: RunConfig | None = None) -> tuple[RunConfig, list[str]]:
+    """Forgiving parse for untrusted input such as URL query parameters.
+
+    Each bad or unknown value is dropped (the field keeps its value from ``base``)
+    and described in the returned list of notices; this never raises.
+
+    Returns
+    -------
+    config : RunConfig
+    notices : list of str, one per value that was ignored
+    """
+    config = base or DEFAULT
+    notices: list[str] = []
+    coerced: dict[str, Any] = {}
+    for name, raw in values.items():
+        if name not in FIELDS:
+            notices.append(f"ignored unknown setting {name!r}")
+            continue
+        try:
+            coerced[name] = FIELDS[name].coerce(raw)
+            FIELDS[name].check(coerced[name])
+        except (ConfigError, TypeError, ValueError) as error:
+            coerced.pop(name, None)
+            notices.append(f"ignored {name}={str(raw)[:40]!r}: {error}")
+    try:
+        return config.replace(**coerced), notices
+    except (ConfigError, TypeError, ValueError):
+        pass
+    # The values are fine one by one but not together: keep those that fit, in order.
+    for name, value in coerced.items():
+        try:
+            config = config.replace(**{name: value})
+        except (ConfigError, TypeError, ValueError) as error:
+            notices.append(f"ignored {name}={str(value)[:40]!r}: {error}")
+    return config, notices
+
+
+DEFAULT = RunConfig()
