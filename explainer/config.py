@@ -61,8 +61,13 @@ class RunConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        # Accept lists (from JSON or a URL) but store a hashable tuple.
+        # Accept lists (from JSON or a URL) but store a hashable tuple; store
+        # 0 given for a float field as 0.0 so equal configs look equal everywhere.
         object.__setattr__(self, "hidden", tuple(int(w) for w in self.hidden))
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.type == "float" and isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, field.name, float(value))
         validate(self)
 
     @property

@@ -67,6 +67,13 @@ def _orient(array: np.ndarray, layout: str) -> np.ndarray:
     return array.reshape(-1, 1) if array.ndim == 1 else array.T
 
 
+def decay_term(config: RunConfig, layer: int) -> str:
+    """The L2 part of a weight gradient, as the config scales it."""
+    if not config.l2:
+        return ""
+    return fr" + \frac{{\lambda}}{{m}} W_{layer}" if config.l2_per_batch else fr" + \lambda W_{layer}"
+
+
 def trace_step(config: RunConfig, X: np.ndarray, labels: np.ndarray, *, layout: str = "batch-first",
                params: model.Params | None = None) -> list[Operation]:
     """Every operation of one gradient step on the batch ``X`` (m, 784), ``labels`` (m,).
@@ -92,10 +99,14 @@ def trace_step(config: RunConfig, X: np.ndarray, labels: np.ndarray, *, layout: 
     def act(layer: int) -> str:
         return ("x" if ff else "X") if layer == 0 else f"a{layer}"
 
+    def tex(layer: int) -> str:
+        return ("x" if ff else "X") if layer == 0 else f"a_{layer}"
+
     ops: list[Operation] = []
     for layer in range(1, last + 1):
         a_prev, W, b = act(layer - 1), f"W{layer}", f"b{layer}"
-        formula = fr"z_{layer} = W_{layer} {a_prev} + b_{layer}" if ff else fr"z_{layer} = {a_prev} W_{layer} + b_{layer}"
+        formula = (fr"z_{layer} = W_{layer} {tex(layer - 1)} + b_{layer}" if ff
+                   else fr"z_{layer} = {tex(layer - 1)} W_{layer} + b_{layer}")
         ops.append(Operation(
             "forward", f"Layer {layer}: weighted sum", formula,
             (t(a_prev, values[f"a{layer - 1}"]), t(W, params[W]), t(b, params[b])),
@@ -111,12 +122,14 @@ def trace_step(config: RunConfig, X: np.ndarray, labels: np.ndarray, *, layout: 
                 "sigmoid": "Each of the ten scores is squashed into (0, 1) on its own.",
                 "linear": "The output scores are used as they are.",
             }[config.output]
-        ops.append(Operation("forward", f"Layer {layer}: activation", fr"a_{layer} = " + formula,
+        ops.append(Operation("forward", f"Layer {layer}: activation",
+                             fr"a_{layer} = f(z_{layer}),\quad f(z) = " + formula,
                              (t(f"z{layer}", values[f"z{layer}"]),), t(f"a{layer}", values[f"a{layer}"]), note))
 
     loss_formula = LOSS_FORMULAS[(config.loss, config.output)]
     if config.l2:
-        loss_formula += r" + \frac{\lambda}{2}\sum_l \lVert W_l \rVert^2"
+        half = r"\frac{\lambda}{2m}" if config.l2_per_batch else r"\frac{\lambda}{2}"
+        loss_formula += half + r"\sum_l \lVert W_l \rVert^2"
     ops.append(Operation("loss", "Loss", loss_formula,
                          (t(f"a{last}", values[f"a{last}"]), t("y", one_hot(labels))),
                          Tensor("L", np.asarray(loss_value)),
@@ -128,8 +141,9 @@ def trace_step(config: RunConfig, X: np.ndarray, labels: np.ndarray, *, layout: 
                          "Where backpropagation starts: how the loss changes with each output score."))
     for layer in range(last, 0, -1):
         a_prev, dz = act(layer - 1), f"dz{layer}"
-        dW_formula = (fr"dW_{layer} = dz_{layer}\, {a_prev}^T" if ff else fr"dW_{layer} = {a_prev}^T dz_{layer}")
-        ops.append(Operation("backward", f"Layer {layer}: weight gradient", dW_formula + (fr" + \lambda W_{layer}" if config.l2 else ""),
+        dW_formula = (fr"dW_{layer} = dz_{layer}\, {tex(layer - 1)}^T" if ff
+                      else fr"dW_{layer} = {tex(layer - 1)}^T dz_{layer}")
+        ops.append(Operation("backward", f"Layer {layer}: weight gradient", dW_formula + decay_term(config, layer),
                              (t(a_prev, values[f"a{layer - 1}"]), t(dz, record[dz])),
                              t(f"dW{layer}", grads[f"dW{layer}"]),
                              f"Same shape as W{layer}: one partial derivative per weight, summed over the batch."))
@@ -145,7 +159,8 @@ def trace_step(config: RunConfig, X: np.ndarray, labels: np.ndarray, *, layout: 
                              t(f"da{layer - 1}", record[f"da{layer - 1}"]),
                              "The error flows back through the same weights, transposed."))
         ops.append(Operation("backward", f"Layer {layer - 1}: through the activation",
-                             fr"dz_{layer - 1} = da_{layer - 1} \odot " + ACTIVATIONS[config.activation].derivative_formula,
+                             fr"dz_{layer - 1} = da_{layer - 1} \odot f'(z_{layer - 1}),\quad f' = "
+                             + ACTIVATIONS[config.activation].derivative_formula,
                              (t(f"da{layer - 1}", record[f"da{layer - 1}"]), t(f"z{layer - 1}", values[f"z{layer - 1}"])),
                              t(f"dz{layer - 1}", record[f"dz{layer - 1}"]),
                              f"Elementwise product with the {config.activation} derivative."))

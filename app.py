@@ -1,0 +1,30 @@
+"""Entry point: ``streamlit run app.py``.
+
+Routes to the pages with ``st.navigation`` and draws what every page shares:
+the sidebar controls (whose values live in the URL) and the dataset panel.
+"""
+
+import streamlit as st
+
+from ui import state
+from ui.dataset import dataset_panel
+from ui.errors import guarded
+
+st.set_page_config(page_title="NumPy MNIST explainer", page_icon="🧠", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon="🏠", url_path="overview", default=True),
+    st.Page("pages/shapes.py", title="Shapes: forward & backward", icon="🧮", url_path="shapes"),
+    st.Page("pages/train.py", title="Train: decay vs no decay", icon="📉", url_path="train"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon="🎯", url_path="evaluate"),
+    st.Page("pages/draw.py", title="Draw a digit", icon="✏️", url_path="draw"),
+    st.Page("pages/seeds.py", title="Seed tutorials", icon="🌱", url_path="seeds"),
+]
+
+page = st.navigation(PAGES)
+with guarded("the sidebar"):
+    st.session_state["config"] = state.sidebar()
+    dataset_panel()
+state.show_url_notices()
+with guarded(page.title):
+    page.run()

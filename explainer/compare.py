@@ -1,0 +1,111 @@
+"""Pairs of runs that differ in exactly one setting, and the one-click experiments built on them.
+
+Two configs with the same seed share their initial weights (when the
+architecture and initialisation agree) and their batch order (when the batch
+size and sampling agree), so the difference in their curves is down to the
+one setting that differs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .config import FIELDS, RunConfig
+
+DECAY = "schedule"
+COMPARABLE = ("schedule", "init", "activation", "batch_size", "l2", "loss", "normalization")
+
+
+def decay_pair(config: RunConfig) -> tuple[RunConfig, RunConfig]:
+    """(with exponential decay, without decay) from one config.
+
+    The decay run keeps the config's own decay factor and period; if the
+    config says 'constant', exponential decay with those values is switched on.
+    """
+    decayed = config if config.schedule != "constant" else config.replace(schedule="exponential")
+    return decayed, config.replace(schedule="constant")
+
+
+def comparison_pair(config: RunConfig, field: str, value_b: Any = None) -> tuple[RunConfig, RunConfig]:
+    """(run A, run B): A is ``config``, B differs only in ``field`` (set to ``value_b``).
+
+    For ``field == 'schedule'`` the pair is always decay vs no decay.
+    Changing the loss to cross-entropy on a linear output also switches B's
+    output to softmax (cross-entropy needs probabilities); that is the only
+    coupled change.
+    """
+    if field not in COMPARABLE:
+        raise ValueError(f"cannot compare on {field!r}; choose from {', '.join(COMPARABLE)}")
+    if field == DECAY:
+        return decay_pair(config)
+    changes: dict[str, Any] = {field: FIELDS[field].coerce(value_b)}
+    if field == "loss" and value_b == "cross_entropy" and config.output == "linear":
+        changes["output"] = "softmax"
+    return config, config.replace(**changes)
+
+
+def describe_difference(a: RunConfig, b: RunConfig) -> tuple[str, str]:
+    """Short labels for the two runs, e.g. ('schedule = exponential', 'schedule = constant')."""
+    differing = [name for name in FIELDS if getattr(a, name) != getattr(b, name)]
+    if not differing:
+        return "A", "B (identical)"
+    return (", ".join(f"{name} = {getattr(a, name)}" for name in differing),
+            ", ".join(f"{name} = {getattr(b, name)}" for name in differing))
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A one-click comparison with two sentences on what to notice."""
+
+    name: str
+    title: str
+    notice: str
+    config: RunConfig
+    field: str
+    value_b: Any
+
+
+_QUICK = RunConfig(hidden=(64,), epochs=4, train_size=10_000, eval_every=40)
+
+EXPERIMENTS: dict[str, Experiment] = {experiment.name: experiment for experiment in (
+    Experiment("zero-init", "All-zero initialisation vs He",
+               "With every weight at zero, every hidden unit computes the same thing and receives the same "
+               "gradient, so they stay identical forever and the network is no better than a linear model. "
+               "He initialisation breaks the symmetry and learns far faster.",
+               _QUICK.replace(init="zeros"), "init", "he"),
+    Experiment("large-init-sigmoid", "Large initialisation with sigmoid",
+               "Weights drawn with standard deviation 1 push sigmoid units into their flat tails, where the "
+               "gradient a(1-a) is nearly zero. Learning crawls compared with the seeds' small 0.01 scale.",
+               _QUICK.replace(activation="sigmoid", init="normal", init_scale=1.0), "init", "xavier"),
+    Experiment("relu-vs-sigmoid", "ReLU vs sigmoid",
+               "ReLU passes gradients through unchanged wherever a unit is active, sigmoid shrinks them by at "
+               "least 4×. Same weights, same batches: watch ReLU pull ahead in the first epoch.",
+               _QUICK, "activation", "sigmoid"),
+    Experiment("batch-1-vs-128", "SGD batch 1 vs mini-batch 128",
+               "A batch of one gives a noisy gradient at every image, so its loss curve is jagged and it needs "
+               "a small learning rate. Mini-batches average the noise and use the CPU far better.",
+               _QUICK.replace(batch_size=1, learning_rate=0.01, steps=3000, eval_every=100, train_size=3000),
+               "batch_size", 128),
+    Experiment("minibatch-vs-full", "Mini-batch vs full-batch gradient descent",
+               "Full-batch gradient descent (last seed) takes one precise step per epoch, mini-batches take "
+               "hundreds of rougher ones. Per pass over the data, mini-batches win by far.",
+               _QUICK.replace(train_size=5000, epochs=20, eval_every=0), "batch_size", 0),
+    Experiment("l2", "L2 on vs off",
+               "λ = 0.001 adds λW to every weight gradient, so weights decay unless the data needs them. "
+               "Compare the weight histograms at the end: L2 keeps them narrower.",
+               _QUICK.replace(l2=0.001), "l2", 0.0),
+    Experiment("mse-vs-ce", "MSE vs cross-entropy",
+               "Squared error on softmax outputs gives small gradients when the network is confidently wrong; "
+               "cross-entropy gives the largest gradients exactly there. Cross-entropy learns faster.",
+               _QUICK.replace(loss="mse"), "loss", "cross_entropy"),
+    Experiment("normalisation", "[0,1] scaling vs per-image standardisation",
+               "Standardising each image (second seed) centres its pixels around zero with unit spread; "
+               "dividing by 255 keeps them positive. Both train well at this learning rate; raw 0..255 would not.",
+               _QUICK, "normalization", "standardize"),
+    Experiment("decay", "Exponential decay vs none",
+               "With decay the step size shrinks as lr·β^(step // k): the loss settles lower and less noisily. "
+               "Without it, a rate that is good early keeps the loss bouncing late.",
+               _QUICK.replace(learning_rate=0.5, schedule="exponential", decay_rate=0.8, decay_steps=50),
+               "schedule", "constant"),
+)}

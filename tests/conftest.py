@@ -1,0 +1,43 @@
+"""Shared fixtures: real MNIST digits from the bundled sample.
+
+The sample (8,000 train / 2,000 test real digits) ships with the code, so every
+test that uses these fixtures runs anywhere, with or without the full dataset.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from explainer.config import RunConfig
+from explainer.data import load_sample
+from explainer.prepare import Splits, normalize, prepare
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The bundled sample as an :class:`explainer.data.Mnist` (read-only arrays)."""
+    return load_sample()
+
+
+@pytest.fixture(scope="session")
+def small_batch(sample):
+    """The first 8 real training digits: X (8, 784) float32 in [0, 1], y (8,) int64."""
+    X = normalize(sample.train_images[:8], "unit")
+    y = sample.train_labels[:8].astype(np.int64)
+    return X, y
+
+
+@pytest.fixture(scope="session")
+def sample_splits(sample):
+    """``sample_splits(config)``: the sample split and scaled as ``config`` asks (cached)."""
+
+    @lru_cache(maxsize=None)
+    def build(validation: str, normalization: str, train_size: int) -> Splits:
+        config = RunConfig(validation=validation, normalization=normalization, train_size=train_size)
+        return prepare(sample.train_images, sample.train_labels, sample.test_images, sample.test_labels, config)
+
+    def splits_for(config: RunConfig) -> Splits:
+        return build(config.validation, config.normalization, config.train_size)
+
+    return splits_for

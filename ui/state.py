@@ -1,0 +1,157 @@
+"""The run being explored: sidebar controls, preset filling and the shareable URL.
+
+Every control is generated from :data:`explainer.config.FIELDS`, so the
+sidebar, the URL and the presets can never disagree on a name or a range.
+Widget values live in ``st.session_state`` under ``cfg.<field>`` keys; the
+URL holds the preset name plus every field that differs from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from explainer.config import FIELDS, RunConfig, parse_config
+from explainer.presets import PRESETS
+
+DEFAULT_PRESET = "recommended"
+PRESET_KEY = "preset"
+MAX_WIDTH = 2048
+GROUPS = {
+    "Architecture": ("activation", "output", "loss", "init", "init_scale"),
+    "Optimisation": ("learning_rate", "momentum", "batch_size", "epochs", "steps", "sampling"),
+    "Learning-rate schedule": ("schedule", "decay_rate", "decay_steps"),
+    "Regularisation": ("l2", "l2_per_batch"),
+    "Data": ("normalization", "validation", "train_size", "eval_every", "seed"),
+}
+
+
+def _key(name: str) -> str:
+    return f"cfg.{name}"
+
+
+def _width_key(layer: int) -> str:
+    return f"cfg.width{layer}"
+
+
+def _load_into_widgets(config: RunConfig) -> None:
+    """Put a config's values into the widgets' session-state slots."""
+    for name in FIELDS:
+        if name != "hidden":
+            st.session_state[_key(name)] = getattr(config, name)
+    st.session_state["cfg.layers"] = len(config.hidden)
+    for layer, width in enumerate(config.hidden):
+        st.session_state[_width_key(layer)] = width
+
+
+def _on_preset_change() -> None:
+    _load_into_widgets(PRESETS[st.session_state[PRESET_KEY]].config)
+
+
+def _first_visit() -> None:
+    """Read the URL once per session: preset, then any field overrides, with notices for bad values."""
+    params = {key: st.query_params.get(key) for key in st.query_params.keys()}
+    notices: list[str] = []
+    preset_name = params.pop(PRESET_KEY, None) or DEFAULT_PRESET
+    if preset_name not in PRESETS:
+        notices.append(f"unknown preset {preset_name[:40]!r}; using {DEFAULT_PRESET!r}")
+        preset_name = DEFAULT_PRESET
+    params.pop("embed", None)
+    config, field_notices = parse_config(params, base=PRESETS[preset_name].config)
+    st.session_state[PRESET_KEY] = preset_name
+    st.session_state["url_notices"] = notices + field_notices
+    _load_into_widgets(config)
+
+
+def set_config(config: RunConfig, preset: str | None = None) -> None:
+    """Make ``config`` the run being explored (used by one-click experiments and the Seeds page).
+
+    Call before the sidebar is drawn in a rerun, e.g. from a button callback.
+    """
+    if preset is not None:
+        st.session_state[PRESET_KEY] = preset
+    _load_into_widgets(config)
+
+
+def _widget(name: str) -> None:
+    """One sidebar control for config field ``name``."""
+    field = FIELDS[name]
+    key = _key(name)
+    default = getattr(RunConfig(), name)
+    if field.choices:
+        st.selectbox(field.label, field.choices, key=key, help=field.help)
+    elif isinstance(default, bool):
+        st.checkbox(field.label, key=key, help=field.help)
+    elif isinstance(default, int):
+        st.number_input(field.label, min_value=int(field.low), max_value=int(field.high), step=1, key=key,
+                        help=field.help)
+    else:
+        st.number_input(field.label, min_value=float(field.low), max_value=float(field.high), key=key,
+                        help=field.help, format="%g", step=_float_step(name))
+
+
+def _float_step(name: str) -> float:
+    return {"learning_rate": 0.01, "init_scale": 0.01, "decay_rate": 0.01, "l2": 0.0001,
+            "momentum": 0.05}.get(name, 0.01)
+
+
+def _hidden_controls() -> tuple[int, ...]:
+    st.slider("Hidden layers", 0, 4, key="cfg.layers", help=FIELDS["hidden"].help)
+    widths = []
+    columns = st.columns(2)
+    for layer in range(st.session_state["cfg.layers"]):
+        key = _width_key(layer)
+        st.session_state.setdefault(key, 64)
+        with columns[layer % 2]:
+            widths.append(st.number_input(f"Width of hidden layer {layer + 1}", 1, MAX_WIDTH, step=8, key=key))
+    return tuple(int(width) for width in widths)
+
+
+def sidebar() -> RunConfig:
+    """Draw the shared controls and return the config they describe (always valid)."""
+    if PRESET_KEY not in st.session_state:
+        _first_visit()
+    with st.sidebar:
+        st.selectbox("Preset", list(PRESETS), key=PRESET_KEY, on_change=_on_preset_change,
+                     format_func=lambda name: PRESETS[name].title,
+                     help="Fills every control below with a seed tutorial's network (or our recommended one). "
+                          "You can change any control afterwards.")
+        with st.expander("Network and training", expanded=False):
+            hidden = _hidden_controls()
+            for group, names in GROUPS.items():
+                st.markdown(f"**{group}**")
+                for name in names:
+                    _widget(name)
+    values: dict[str, Any] = {name: st.session_state[_key(name)] for name in FIELDS if name != "hidden"}
+    values["hidden"] = hidden
+    config, problems = parse_config(values, base=PRESETS[st.session_state[PRESET_KEY]].config)
+    for problem in problems:
+        st.sidebar.warning(problem)
+    _write_url(config)
+    return config
+
+
+def _write_url(config: RunConfig) -> None:
+    """Keep the URL in step: the preset plus the fields that differ from it."""
+    preset = st.session_state[PRESET_KEY]
+    base = PRESETS[preset].config.to_dict()
+    wanted = {PRESET_KEY: preset}
+    for name, value in config.to_dict().items():
+        if value != base[name]:
+            wanted[name] = ",".join(map(str, value)) if name == "hidden" else str(value)
+    if {key: st.query_params.get(key) for key in st.query_params.keys()} != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def show_url_notices() -> None:
+    """Tell the visitor which URL values were ignored (once per session)."""
+    notices = st.session_state.pop("url_notices", [])
+    if notices:
+        st.warning("Some settings in the link were not valid and were replaced by defaults: "
+                   + "; ".join(notices))
+
+
+def preset_name() -> str:
+    """The preset currently selected in the sidebar."""
+    return st.session_state[PRESET_KEY]
