@@ -15,13 +15,12 @@ log = logging.getLogger("explainer.app")
 def guarded(where: str) -> Iterator[None]:
     """Run a block; an unexpected exception becomes a short error box (details go to the server log).
 
-    Streamlit's own control-flow exceptions (rerun, stop, page switch) pass through untouched.
+    Streamlit's control-flow signals (rerun, stop, page switch) derive from
+    BaseException, so they pass through untouched.
     """
     try:
         yield
     except Exception as error:  # noqa: BLE001 - the point is to catch what nobody foresaw
-        if type(error).__module__.startswith("streamlit"):
-            raise
         log.exception("unexpected error in %s", where)
         st.error(f"Something went wrong in {where}: {type(error).__name__}: {str(error)[:300]}. "
                  "Try other settings or reload the page; your settings are kept in the URL.")

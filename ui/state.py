@@ -155,3 +155,18 @@ def show_url_notices() -> None:
 def preset_name() -> str:
     """The preset currently selected in the sidebar."""
     return st.session_state[PRESET_KEY]
+
+
+def current() -> RunConfig:
+    """The config the sidebar describes in this rerun (set by app.py before the page runs)."""
+    return st.session_state["config"]
+
+
+def remember_result(result) -> None:
+    """Make a finished run the one the Evaluate and Draw pages use."""
+    st.session_state["last_result"] = result
+
+
+def last_result():
+    """The run this visitor trained last (a TrainResult), or None before any training."""
+    return st.session_state.get("last_result")

@@ -1,0 +1,225 @@
+"""Training curves: loss, accuracy and learning rate against epochs, for one run or several.
+
+A run's curves come either from a finished :class:`~explainer.trainer.TrainResult`
+or from the events a page collects while it watches training. Long runs
+(50,000 steps) are averaged into at most :data:`MAX_POINTS` buckets before
+plotting so the browser stays fast; the CSV export keeps every step.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..trainer import Evaluation, Step, TrainResult
+from . import style
+
+MAX_POINTS = 2000
+CSV_COLUMNS = ("run", "kind", "step", "epoch", "loss", "lr",
+               "train_loss", "train_accuracy", "val_loss", "val_accuracy")
+
+
+@dataclass
+class CurveData:
+    """Everything one run contributes to the curves.
+
+    Attributes
+    ----------
+    name : legend name, e.g. ``"A: exponential decay"``.
+    step_epochs : (s,) position of every gradient step in epochs (step / steps per epoch).
+    step_loss : (s,) batch loss at every step.
+    step_lr : (s,) learning rate used at every step.
+    evaluations : the accuracy measurements, in order.
+    step_numbers : (s,) 1-based step numbers; defaults to 1..s.
+    """
+
+    name: str
+    step_epochs: np.ndarray
+    step_loss: np.ndarray
+    step_lr: np.ndarray
+    evaluations: Sequence[Evaluation] = ()
+    step_numbers: np.ndarray | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        self.step_epochs = np.asarray(self.step_epochs, dtype=float).ravel()
+        self.step_loss = np.asarray(self.step_loss, dtype=float).ravel()
+        self.step_lr = np.asarray(self.step_lr, dtype=float).ravel()
+        if self.step_numbers is None:
+            self.step_numbers = np.arange(1, len(self.step_loss) + 1)
+        self.step_numbers = np.asarray(self.step_numbers, dtype=np.int64).ravel()
+        self.evaluations = tuple(self.evaluations)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is neither a step nor an evaluation to draw."""
+        return len(self.step_loss) == 0 and not self.evaluations
+
+    @classmethod
+    def from_result(cls, name: str, result: TrainResult, steps_per_epoch: int | None = None) -> CurveData:
+        """Curves of a finished run.
+
+        ``steps_per_epoch`` (see :func:`explainer.trainer.plan`) places the
+        steps on the epoch axis; when omitted it is read off an evaluation
+        (``step / epoch``), and failing that one step counts as one epoch.
+        """
+        per_epoch = steps_per_epoch or _steps_per_epoch(result.evaluations)
+        steps = np.arange(1, len(result.step_loss) + 1)
+        return cls(name, steps / per_epoch, result.step_loss, result.step_lr, result.evaluations, steps)
+
+    @classmethod
+    def from_events(cls, name: str, steps: Sequence[Step], evaluations: Sequence[Evaluation]) -> CurveData:
+        """Curves of a run in progress, from the Step and Evaluation events collected so far."""
+        return cls(name,
+                   np.fromiter((s.epoch for s in steps), float, len(steps)),
+                   np.fromiter((s.loss for s in steps), float, len(steps)),
+                   np.fromiter((s.lr for s in steps), float, len(steps)),
+                   evaluations,
+                   np.fromiter((s.step for s in steps), np.int64, len(steps)))
+
+
+def _steps_per_epoch(evaluations: Sequence[Evaluation]) -> float:
+    for record in evaluations:
+        if record.step > 0 and record.epoch > 0:
+            return record.step / record.epoch
+    return 1.0
+
+
+def downsample(values: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Bucket means of a (s,) series, giving at most ``max_points`` values (order kept).
+
+    Consecutive buckets of ``ceil(s / max_points)`` values are averaged; a
+    series that is short enough comes back unchanged.
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n <= max_points:
+        return values
+    size = -(-n // max_points)
+    starts = np.arange(0, n, size)
+    sums = np.add.reduceat(values, starts)
+    counts = np.diff(np.append(starts, n))
+    return sums / counts
+
+
+def smooth(values: np.ndarray, span: float) -> np.ndarray:
+    """Exponential moving average with ``alpha = 2 / (span + 1)``, bias-corrected at the start.
+
+    The correction (as in Adam and TensorBoard) stops the first points from
+    being dragged towards zero.
+    """
+    values = np.asarray(values, dtype=float)
+    if span <= 1 or len(values) < 2:
+        return values
+    alpha = 2.0 / (span + 1.0)
+    out = np.empty_like(values)
+    average, weight = 0.0, 0.0
+    for i, value in enumerate(values):
+        average = (1 - alpha) * average + alpha * value
+        weight = (1 - alpha) * weight + alpha
+        out[i] = average / weight
+    return out
+
+
+def _accuracy_range(runs: Sequence[CurveData]) -> list[float] | None:
+    values = [100 * a for run in runs for e in run.evaluations
+              for a in (e.train_accuracy, e.val_accuracy) if np.isfinite(a)]
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    pad = max(1.0, 0.05 * (high - low))
+    return [max(0.0, low - pad), min(100.0, high + pad)]
+
+
+def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: int = 640) -> go.Figure:
+    """Loss, accuracy and learning rate of one or more runs, on one shared epoch axis.
+
+    Parameters
+    ----------
+    runs : the runs to compare; run ``i`` is drawn in :func:`style.run_color(i) <style.run_color>`.
+    log_loss : draw the loss on a logarithmic axis (useful when it spans decades).
+    height : figure height in pixels; 600-700 reads well.
+
+    Returns
+    -------
+    go.Figure
+        Three rows sharing x = epoch. Row 1: the batch loss per step (faint,
+        bucket-averaged to at most 2000 points) with its moving average, and
+        the evaluated train (dotted) and validation (solid) loss as markers.
+        Row 2: train (dotted) and validation (solid) accuracy in %. Row 3: the
+        learning rate per step. Legend entries read ``"<run name> — val acc"``.
+    """
+    runs = [run for run in runs if not run.is_empty]
+    if not runs:
+        return style.empty_figure("no data yet: start a training run", height=height)
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07,
+                        row_heights=[0.45, 0.35, 0.2],
+                        subplot_titles=("loss", "accuracy (%)", "learning rate"))
+    for i, run in enumerate(runs):
+        _add_run(fig, run, style.run_color(i))
+    fig.update_xaxes(title_text="epoch", row=3, col=1)
+    fig.update_yaxes(title_text="loss", type="log" if log_loss else "linear", row=1, col=1)
+    fig.update_yaxes(title_text="accuracy %", ticksuffix="%", range=_accuracy_range(runs), row=2, col=1)
+    fig.update_yaxes(title_text="η", exponentformat="power", rangemode="tozero", row=3, col=1)
+    style.apply_layout(fig, height=height)
+    fig.update_layout(hovermode="x", legend=dict(groupclick="toggleitem"), margin=dict(t=90))
+    return fig
+
+
+def _add_run(fig: go.Figure, run: CurveData, color: str) -> None:
+    """Draw one run's traces into the three rows."""
+    group = dict(legendgroup=run.name)
+    if len(run.step_loss):
+        x = downsample(run.step_epochs)
+        loss = downsample(run.step_loss)
+        span = float(np.clip(len(loss) / 30, 1, 50))
+        fig.add_trace(go.Scatter(x=x, y=loss, mode="lines", line=dict(color=color, width=1), opacity=0.25,
+                                 name=f"{run.name} — batch loss", showlegend=False, hoverinfo="skip",
+                                 **group), row=1, col=1)
+        fig.add_trace(go.Scatter(x=x, y=smooth(loss, span), mode="lines", line=dict(color=color, width=2),
+                                 name=f"{run.name} — batch loss (smoothed)",
+                                 hovertemplate="epoch %{x:.2f}: loss %{y:.4f}", **group), row=1, col=1)
+        fig.add_trace(go.Scatter(x=x, y=downsample(run.step_lr), mode="lines", line=dict(color=color, width=2),
+                                 name=f"{run.name} — learning rate", showlegend=False,
+                                 hovertemplate="epoch %{x:.2f}: η = %{y:.3g}", **group), row=3, col=1)
+    if not run.evaluations:
+        return
+    epochs = [e.epoch for e in run.evaluations]
+    for key, label, dash, symbol, row, scale in (
+            ("train_loss", "train loss", "dot", "circle-open", 1, 1),
+            ("val_loss", "val loss", "solid", "circle", 1, 1),
+            ("train_accuracy", "train acc", "dot", "circle-open", 2, 100),
+            ("val_accuracy", "val acc", "solid", "circle", 2, 100)):
+        values = [getattr(e, key) * scale for e in run.evaluations]
+        unit = "%" if scale == 100 else ""
+        fig.add_trace(go.Scatter(
+            x=epochs, y=values, mode="lines+markers" if row == 2 else "markers",
+            line=dict(color=color, width=2 if dash == "solid" else 1.5, dash=dash),
+            marker=dict(color=color, symbol=symbol, size=7), name=f"{run.name} — {label}",
+            hovertemplate=f"epoch %{{x:.2f}}: {label} %{{y:.4g}}{unit}", **group), row=row, col=1)
+
+
+def curves_csv(runs: Sequence[CurveData]) -> str:
+    """The curves of every run as CSV text, for a download button.
+
+    Columns are :data:`CSV_COLUMNS`: one ``step`` row per gradient step (step,
+    epoch, loss, lr filled) and one ``eval`` row per evaluation (step, epoch,
+    lr and the four measurements filled); every step is kept, nothing averaged.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for run in runs:
+        for step, epoch, loss, lr in zip(run.step_numbers, run.step_epochs, run.step_loss, run.step_lr):
+            writer.writerow((run.name, "step", int(step), f"{epoch:.6g}", f"{loss:.6g}", f"{lr:.6g}",
+                             "", "", "", ""))
+        for e in run.evaluations:
+            writer.writerow((run.name, "eval", e.step, f"{e.epoch:.6g}", "", f"{e.lr:.6g}",
+                             f"{e.train_loss:.6g}", f"{e.train_accuracy:.6g}",
+                             f"{e.val_loss:.6g}", f"{e.val_accuracy:.6g}"))
+    return buffer.getvalue()

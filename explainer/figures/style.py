@@ -1,0 +1,119 @@
+"""The shared look of every figure: colours, colour scales and layout.
+
+One place decides how the app looks, so a learner who has read one chart can
+read the next: run A is always blue and run B always vermillion (Okabe–Ito
+colours, distinguishable with every common colour-vision deficiency); signed
+values (weights, gradients, activations) always use the same red–blue scale
+with white at exactly zero; images always show white ink on black, as MNIST
+stores them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Okabe–Ito palette: run A, run B, then more runs if a page ever shows them.
+RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+RUN_A, RUN_B = RUN_COLORS[0], RUN_COLORS[1]
+
+GREY = "#8c8c8c"
+LIGHT_GREY = "#d9d9d9"
+TEXT = "#2a3f5f"
+
+# Start vs end of training (weight histograms), and the highlighted bars.
+START_COLOR = GREY
+END_COLOR = RUN_A
+PREDICTED_COLOR = RUN_A
+TRUE_LABEL_COLOR = RUN_B
+
+# Network diagram nodes.
+INPUT_NODE = "#bdbdbd"
+HIDDEN_NODE = "#56B4E9"
+OUTPUT_NODE = "#009E73"
+EDGE = "#c8c8c8"
+
+# Signed values: blue < 0 < red, white at zero (use with zmid=0 or symmetric zmin/zmax).
+DIVERGING = "RdBu_r"
+# Images: 0 = black background, 1 = white ink (MNIST's own convention).
+GREYSCALE = [[0.0, "#000000"], [1.0, "#ffffff"]]
+# Counts of mistakes: white for none, darker orange-red for more.
+ERRORS = [[0.0, "#ffffff"], [0.15, "#fde0c5"], [0.5, "#f59e61"], [1.0, "#b2400b"]]
+# Counts of correct answers on the confusion diagonal.
+CORRECT = [[0.0, "#dbeaf5"], [1.0, "#2b73b3"]]
+
+FONT_SIZE = 13
+TITLE_SIZE = 15
+SMALL_SIZE = 11
+TEMPLATE = "plotly_white"
+MARGIN = dict(l=50, r=20, t=60, b=45)
+
+NO_DATA = "no data yet"
+
+
+def run_color(index: int) -> str:
+    """Colour of the ``index``-th run (0 = A, 1 = B, ...), cycling if there are many."""
+    return RUN_COLORS[index % len(RUN_COLORS)]
+
+
+def run_letter(index: int) -> str:
+    """'A', 'B', ... for the ``index``-th run."""
+    return chr(ord("A") + index % 26)
+
+
+def apply_layout(fig: go.Figure, title: str | None = None, height: int | None = None,
+                 legend: bool = True) -> go.Figure:
+    """Give ``fig`` the common look: white template, tight margins, legend on top.
+
+    Parameters
+    ----------
+    fig : the figure to restyle in place.
+    title : optional title, shown top left.
+    height : optional height in pixels (the width follows the container).
+    legend : whether to show the legend (horizontal, above the plot).
+
+    Returns
+    -------
+    The same figure, for chaining.
+    """
+    fig.update_layout(
+        template=TEMPLATE,
+        font=dict(size=FONT_SIZE),
+        margin=MARGIN,
+        showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                    font=dict(size=SMALL_SIZE)),
+        hoverlabel=dict(font_size=SMALL_SIZE),
+    )
+    if title is not None:
+        fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=TITLE_SIZE)))
+    if height is not None:
+        fig.update_layout(height=height)
+    return fig
+
+
+def empty_figure(message: str = NO_DATA, height: int = 260, title: str | None = None) -> go.Figure:
+    """A figure with no axes and ``message`` in the middle, for when there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=TITLE_SIZE, color=GREY))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return apply_layout(fig, title=title, height=height, legend=False)
+
+
+def hide_axes(fig: go.Figure, **selector) -> go.Figure:
+    """Hide ticks, grid and zero lines (for images and diagrams); ``selector`` as update_xaxes."""
+    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", showline=False)
+    fig.update_xaxes(**hidden, **selector)
+    fig.update_yaxes(**hidden, **selector)
+    return fig
+
+
+def symmetric_range(values: np.ndarray) -> tuple[float, float]:
+    """(-m, m) with m the largest finite |value|, so zero sits at the centre of a diverging scale."""
+    array = np.asarray(values, dtype=float)
+    finite = array[np.isfinite(array)]
+    m = float(np.max(np.abs(finite))) if finite.size else 0.0
+    m = m if m > 0 else 1.0
+    return -m, m

@@ -1,0 +1,5 @@
+"""overview page (being built)."""
+
+import streamlit as st
+
+st.title("overview")

@@ -1,0 +1,5 @@
+"""seeds page (being built)."""
+
+import streamlit as st
+
+st.title("seeds")

@@ -1,0 +1,5 @@
+"""shapes page (being built)."""
+
+import streamlit as st
+
+st.title("shapes")
