@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 OUTPUTS = ("softmax", "sigmoid", "linear")
 LOSSES = ("cross_entropy", "mse")
@@ -93,6 +95,8 @@ class RunConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> RunConfig:
         """Strict inverse of :meth:`to_dict`: unknown keys or bad values raise ConfigError."""
+        if not isinstance(values, dict):
+            raise ConfigError(f"a config is a mapping of field names to values, not {type(values).__name__}")
         unknown = set(values) - set(FIELDS)
         if unknown:
             raise ConfigError(f"unknown config fields: {', '.join(sorted(unknown))}")
@@ -119,26 +123,23 @@ class Field:
         if self.name == "hidden":
             if isinstance(value, str):
                 value = [part for part in value.replace("-", ",").split(",") if part.strip()]
-            return tuple(int(part) for part in value)
+            return tuple(_number(self.name, part, whole=True) for part in value)
         if isinstance(default, bool):
             if isinstance(value, str):
                 if value.lower() not in ("true", "false", "1", "0"):
                     raise ValueError(f"{self.name} must be true or false, not {value!r}")
                 return value.lower() in ("true", "1")
             return bool(value)
-        if isinstance(default, int):
-            number = float(value)
-            if not number.is_integer():
-                raise ValueError(f"{self.name} must be a whole number, not {value!r}")
-            return int(number)
-        if isinstance(default, float):
-            return float(value)
+        if isinstance(default, (int, float)):
+            return _number(self.name, value, whole=isinstance(default, int))
         return str(value)
 
     def check(self, value: Any) -> None:
         """Raise ConfigError when ``value`` is outside the field's choices or range."""
         if self.choices and value not in self.choices:
-            raise ConfigError(f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}")
+            raise ConfigError(f"{self.name} must be one of {', '.join(self.choices)}; got {_shown(value)}")
+        if self.name == "hidden" and len(value) > MAX_HIDDEN_LAYERS:
+            raise ConfigError(f"at most {MAX_HIDDEN_LAYERS} hidden layers; got {len(value)}")
         if self.low is None:
             return
         values = value if isinstance(value, tuple) else (value,)
@@ -146,7 +147,31 @@ class Field:
             if isinstance(item, float) and not math.isfinite(item):
                 raise ConfigError(f"{self.name} must be a finite number; got {item!r}")
             if not self.low <= item <= self.high:
-                raise ConfigError(f"{self.name} must be between {self.low:g} and {self.high:g}; got {item!r}")
+                raise ConfigError(f"{self.name} must be between {self.low:g} and {self.high:g}; "
+                                  f"got {_shown(item)}")
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message, cut short so a hostile URL cannot flood the page."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _number(name: str, value: Any, whole: bool) -> int | float:
+    """float(value), or an int when ``whole``; ValueError (never OverflowError) for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, not {type(value).__name__}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is too large") from None
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {_shown(value)}") from None
+    if not whole:
+        return number
+    if not number.is_integer():
+        raise ValueError(f"{name} must be a whole number, not {_shown(value)}")
+    return int(number)
 
 
 _FIELD_LIST = (
@@ -236,17 +261,30 @@ def parse_config(values: dict[str, Any], base: RunConfig | None = None) -> tuple
             FIELDS[name].check(coerced[name])
         except (ConfigError, TypeError, ValueError) as error:
             coerced.pop(name, None)
-            notices.append(f"ignored {name}={str(raw)[:40]!r}: {error}")
+            notices.append(f"ignored {name}={_shown(raw)}: {error}")
     try:
         return config.replace(**coerced), notices
     except (ConfigError, TypeError, ValueError):
         pass
-    # The values are fine one by one but not together: keep those that fit, in order.
-    for name, value in coerced.items():
+    # Fine one by one but not together: apply what fits, retrying until nothing more does,
+    # so the order of the URL's parameters cannot decide which of them survive.
+    pending = dict(coerced)
+    while pending:
+        applied = False
+        for name, value in list(pending.items()):
+            try:
+                config = config.replace(**{name: value})
+            except (ConfigError, TypeError, ValueError):
+                continue
+            del pending[name]
+            applied = True
+        if not applied:
+            break
+    for name, value in pending.items():
         try:
-            config = config.replace(**{name: value})
+            config.replace(**{name: value})
         except (ConfigError, TypeError, ValueError) as error:
-            notices.append(f"ignored {name}={str(value)[:40]!r}: {error}")
+            notices.append(f"ignored {name}={_shown(value)}: {error}")
     return config, notices
 
 

@@ -73,7 +73,10 @@ def load_npz(source: str | os.PathLike | bytes | BinaryIO, name: str = "model fi
             raise ModelFileError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB; not a model of this app")
         source = io.BytesIO(source)
     try:
-        with np.load(source, allow_pickle=False) as archive:
+        loaded = np.load(source, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ModelFileError(f"{name} holds a single array, not an .npz model file")
+        with loaded as archive:
             contents = {key: archive[key] for key in archive.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
         raise ModelFileError(f"{name} is not a readable .npz file ({error})") from error
@@ -95,6 +98,8 @@ def _checked(arrays: dict[str, np.ndarray], config: RunConfig, name: str) -> Par
     params: Params = {}
     for key, shape in shapes.items():
         value = arrays[key]
+        if not isinstance(value, np.ndarray):
+            raise ModelFileError(f"{name}: {key} is not a saved numpy array")
         if value.shape != shape:
             raise ModelFileError(f"{name}: {key} has shape {value.shape}, the config needs {shape}")
         if value.dtype != np.float32:

@@ -2,16 +2,23 @@
 
 The sample (8,000 train / 2,000 test real digits) ships with the code, so every
 test that uses these fixtures runs anywhere, with or without the full dataset.
+The few tests that need the full 60,000/10,000 set ask for ``full_mnist``, which
+reads ``MNIST_DIR`` (CI sets it) and skips when the files are not there.
 """
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from explainer.config import RunConfig
-from explainer.data import load_sample
+from explainer.data import MNIST_FILES, load_mnist, load_sample
 from explainer.prepare import Splits, normalize, prepare
+
+# Read at import: tests/test_data.py removes MNIST_DIR while its own tests run.
+FULL_DIR = Path(os.environ.get("MNIST_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist")
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +48,14 @@ def sample_splits(sample):
         return build(config.validation, config.normalization, config.train_size)
 
     return splits_for
+
+
+@pytest.fixture(scope="session")
+def full_mnist():
+    """The full MNIST (60,000 train / 10,000 test) from ``MNIST_DIR``; skips when it is not available."""
+    if not all((FULL_DIR / name).is_file() or (FULL_DIR / name.removesuffix(".gz")).is_file()
+               for name in MNIST_FILES.values()):
+        pytest.skip(f"full MNIST not found in {FULL_DIR} (set MNIST_DIR)")
+    mnist = load_mnist(FULL_DIR)
+    assert mnist.is_full
+    return mnist

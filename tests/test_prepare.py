@@ -59,6 +59,18 @@ def test_train_size_keeps_the_first_n_training_images_only(validation, full_size
     assert np.array_equal(subset.X_val, whole.X_val) and np.array_equal(subset.X_test, whole.X_test)
 
 
+def test_real_mnist_splits(full_mnist):
+    arrays = (full_mnist.train_images, full_mnist.train_labels, full_mnist.test_images, full_mnist.test_labels)
+    tail = prepare(*arrays, RunConfig(validation="train_tail"))
+    assert tail.sizes == "50,000 train / 10,000 validation / 10,000 test"
+    assert np.array_equal(tail.y_val, full_mnist.train_labels[50_000:])
+    assert np.array_equal(tail.X_val[-1], normalize(full_mnist.train_images[-1:], "unit")[0])
+    half = prepare(*arrays, RunConfig(validation="test_half", train_size=20_000))
+    assert half.sizes == "20,000 train / 5,000 validation / 5,000 test"
+    assert np.array_equal(half.y_val, full_mnist.test_labels[:5_000])
+    assert np.array_equal(half.y_test, full_mnist.test_labels[5_000:])
+
+
 def test_splits_are_float32_rows_and_int64_labels(sample):
     splits = prepare(sample.train_images, sample.train_labels, sample.test_images, sample.test_labels, RunConfig())
     for X, y in ((splits.X_train, splits.y_train), (splits.X_val, splits.y_val), (splits.X_test, splits.y_test)):

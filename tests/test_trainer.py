@@ -7,6 +7,7 @@ import pytest
 
 from explainer import model
 from explainer.config import RunConfig
+from explainer.prepare import prepare
 from explainer.schedules import learning_rate_at, learning_rate_curve
 from explainer.trainer import (
     Evaluation,
@@ -42,6 +43,16 @@ def test_loss_goes_down_and_accuracy_beats_80_percent_on_real_digits(sample_spli
     assert final.val_accuracy > 0.8
     assert first.val_accuracy < 0.5  # it really learned: chance is about 10%
     assert not result.diverged and result.stop_reason is None
+
+
+def test_one_epoch_on_full_mnist_beats_90_percent(full_mnist):
+    config = RunConfig(hidden=(64,), learning_rate=0.1, batch_size=64, epochs=1)
+    data = prepare(full_mnist.train_images, full_mnist.train_labels, full_mnist.test_images,
+                   full_mnist.test_labels, config)
+    result = run(config, data)
+    assert result.total_steps == math.ceil(50_000 / 64)
+    assert result.final.val_accuracy > 0.9
+    assert result.final.val_loss < 0.5 * result.evaluations[0].val_loss
 
 
 def test_equal_configs_give_bit_identical_runs(sample_splits):
