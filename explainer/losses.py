@@ -60,11 +60,13 @@ def data_loss(output: str, loss: str, z: np.ndarray, a: np.ndarray, labels: np.n
 def output_delta(output: str, loss: str, z: np.ndarray, a: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """dL/dz for the output scores, shape (m, 10), including the 1/m of the mean."""
     m = z.shape[0]
-    y = one_hot(labels, a.dtype)
     if loss == "cross_entropy":
-        # softmax+CE and sigmoid+BCE both simplify to dL/dz = (a - y) / m.
-        return (a - y) / m
-    da = (a - y) / m  # dL/da for L = 1/(2m) Σ (a - y)²
+        # softmax+CE and sigmoid+BCE both simplify to dL/dz = (a - y) / m;
+        # y is one-hot, so subtracting it touches one entry per row.
+        delta = a / m
+        delta[np.arange(m), labels] -= 1 / m
+        return delta
+    da = (a - one_hot(labels, a.dtype)) / m  # dL/da for L = 1/(2m) Σ (a - y)²
     if output == "linear":
         return da
     if output == "sigmoid":

@@ -129,7 +129,7 @@ def trace_step(config: RunConfig, X: np.ndarray, labels: np.ndarray, *, layout: 
     loss_formula = LOSS_FORMULAS[(config.loss, config.output)]
     if config.l2:
         half = r"\frac{\lambda}{2m}" if config.l2_per_batch else r"\frac{\lambda}{2}"
-        loss_formula += half + r"\sum_l \lVert W_l \rVert^2"
+        loss_formula += " + " + half + r"\sum_l \lVert W_l \rVert^2"
     ops.append(Operation("loss", "Loss", loss_formula,
                          (t(f"a{last}", values[f"a{last}"]), t("y", one_hot(labels))),
                          Tensor("L", np.asarray(loss_value)),

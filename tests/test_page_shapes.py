@@ -10,7 +10,6 @@ from tests.apptest_support import new_app, texts
 
 def shapes(query=None):
     at = new_app(query)
-    at.run()
     at.switch_page("pages/shapes.py").run()
     assert_ok(at)
     return at
@@ -105,3 +104,14 @@ def test_all_steps_table_and_gradient_check(small_batch):
     assert set(check["verdict"]) == {"pass"}
     assert all(float(error) < TOLERANCE for error in check["relative error"])
     assert "pass" in at.success[0].value
+
+
+def test_784_pixel_arrays_can_be_drawn_as_images():
+    at = shapes()
+    at.slider(key="shapes.step").set_value(17).run()  # dW1 = Xᵀ dz1 + λW1
+    assert current_title(at).endswith("Layer 1: weight gradient")
+    assert any(caption.value.startswith("dW1 (784×256) as one 28×28 image per hidden unit") for caption in at.caption)
+    assert len(at.get("plotly_chart")) == 2  # dz1 as a heatmap, dW1 as unit images
+    at.toggle(key="shapes.as_images").set_value(False).run()
+    assert_ok(at)
+    assert len(at.get("plotly_chart")) == 1  # one figure with X, dz1 and dW1 as heatmaps

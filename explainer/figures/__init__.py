@@ -8,6 +8,7 @@ turns empty input into a figure that says "no data yet" instead of raising.
 * :mod:`.style` – the shared look: run colours, colour scales, layout;
 * :mod:`.curves` – loss, accuracy and learning-rate curves (and their CSV);
 * :mod:`.digits` – MNIST images: grids, class counts, class averages;
+* :mod:`.mosaic` – many small images tiled into one fast heatmap;
 * :mod:`.network` – the node-link diagram of a network's layers;
 * :mod:`.tensors` – one array, or one traced operation, as heatmaps;
 * :mod:`.evaluation` – confusion matrix, precision and recall per digit;

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -44,7 +44,7 @@ class CurveData:
     step_loss: np.ndarray
     step_lr: np.ndarray
     evaluations: Sequence[Evaluation] = ()
-    step_numbers: np.ndarray | None = field(default=None)
+    step_numbers: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.step_epochs = np.asarray(self.step_epochs, dtype=float).ravel()
@@ -84,6 +84,7 @@ class CurveData:
 
 
 def _steps_per_epoch(evaluations: Sequence[Evaluation]) -> float:
+    """Steps per epoch as the trainer counted them (``step / epoch`` of an evaluation), else 1."""
     for record in evaluations:
         if record.step > 0 and record.epoch > 0:
             return record.step / record.epoch
@@ -152,56 +153,59 @@ def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: i
         bucket-averaged to at most 2000 points) with its moving average, and
         the evaluated train (dotted) and validation (solid) loss as markers.
         Row 2: train (dotted) and validation (solid) accuracy in %. Row 3: the
-        learning rate per step. Legend entries read ``"<run name> — val acc"``.
+        learning rate per step. Three legend entries per run, e.g.
+        ``"A: decay — batch loss"``, ``"A: decay — train loss/acc"``,
+        ``"A: decay — val loss/acc"``; clicking one hides its loss and accuracy.
     """
     runs = [run for run in runs if not run.is_empty]
     if not runs:
         return style.empty_figure("no data yet: start a training run", height=height)
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07,
-                        row_heights=[0.45, 0.35, 0.2],
-                        subplot_titles=("loss", "accuracy (%)", "learning rate"))
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=[0.45, 0.35, 0.2])
     for i, run in enumerate(runs):
         _add_run(fig, run, style.run_color(i))
     fig.update_xaxes(title_text="epoch", row=3, col=1)
     fig.update_yaxes(title_text="loss", type="log" if log_loss else "linear", row=1, col=1)
-    fig.update_yaxes(title_text="accuracy %", ticksuffix="%", range=_accuracy_range(runs), row=2, col=1)
-    fig.update_yaxes(title_text="η", exponentformat="power", rangemode="tozero", row=3, col=1)
+    fig.update_yaxes(title_text="accuracy", ticksuffix="%", range=_accuracy_range(runs), row=2, col=1)
+    fig.update_yaxes(title_text="learning rate", exponentformat="power", rangemode="tozero", row=3, col=1)
     style.apply_layout(fig, height=height)
-    fig.update_layout(hovermode="x", legend=dict(groupclick="toggleitem"), margin=dict(t=90))
+    fig.update_layout(hovermode="x", margin=dict(t=70))
     return fig
 
 
 def _add_run(fig: go.Figure, run: CurveData, color: str) -> None:
-    """Draw one run's traces into the three rows."""
-    group = dict(legendgroup=run.name)
+    """Draw one run's traces into the three rows.
+
+    Three legend entries per run (batch loss, train, val); each toggles its
+    loss and accuracy traces together.
+    """
     if len(run.step_loss):
         x = downsample(run.step_epochs)
         loss = downsample(run.step_loss)
         span = float(np.clip(len(loss) / 30, 1, 50))
+        group = dict(legendgroup=f"{run.name} — batch")
         fig.add_trace(go.Scatter(x=x, y=loss, mode="lines", line=dict(color=color, width=1), opacity=0.25,
-                                 name=f"{run.name} — batch loss", showlegend=False, hoverinfo="skip",
+                                 name=f"{run.name} — batch loss (raw)", showlegend=False, hoverinfo="skip",
                                  **group), row=1, col=1)
         fig.add_trace(go.Scatter(x=x, y=smooth(loss, span), mode="lines", line=dict(color=color, width=2),
-                                 name=f"{run.name} — batch loss (smoothed)",
-                                 hovertemplate="epoch %{x:.2f}: loss %{y:.4f}", **group), row=1, col=1)
+                                 name=f"{run.name} — batch loss",
+                                 hovertemplate="batch loss %{y:.4f} (smoothed)", **group), row=1, col=1)
         fig.add_trace(go.Scatter(x=x, y=downsample(run.step_lr), mode="lines", line=dict(color=color, width=2),
                                  name=f"{run.name} — learning rate", showlegend=False,
-                                 hovertemplate="epoch %{x:.2f}: η = %{y:.3g}", **group), row=3, col=1)
+                                 hovertemplate="η = %{y:.3g}"), row=3, col=1)
     if not run.evaluations:
         return
     epochs = [e.epoch for e in run.evaluations]
-    for key, label, dash, symbol, row, scale in (
-            ("train_loss", "train loss", "dot", "circle-open", 1, 1),
-            ("val_loss", "val loss", "solid", "circle", 1, 1),
-            ("train_accuracy", "train acc", "dot", "circle-open", 2, 100),
-            ("val_accuracy", "val acc", "solid", "circle", 2, 100)):
-        values = [getattr(e, key) * scale for e in run.evaluations]
-        unit = "%" if scale == 100 else ""
+    for kind, dash, symbol in (("train", "dot", "circle-open"), ("val", "solid", "circle")):
+        group = dict(legendgroup=f"{run.name} — {kind}")
         fig.add_trace(go.Scatter(
-            x=epochs, y=values, mode="lines+markers" if row == 2 else "markers",
-            line=dict(color=color, width=2 if dash == "solid" else 1.5, dash=dash),
-            marker=dict(color=color, symbol=symbol, size=7), name=f"{run.name} — {label}",
-            hovertemplate=f"epoch %{{x:.2f}}: {label} %{{y:.4g}}{unit}", **group), row=row, col=1)
+            x=epochs, y=[getattr(e, f"{kind}_loss") for e in run.evaluations], mode="markers",
+            marker=dict(color=color, symbol=symbol, size=8), name=f"{run.name} — {kind} loss",
+            showlegend=False, hovertemplate=f"{kind} loss %{{y:.4f}}", **group), row=1, col=1)
+        fig.add_trace(go.Scatter(
+            x=epochs, y=[100 * getattr(e, f"{kind}_accuracy") for e in run.evaluations], mode="lines+markers",
+            line=dict(color=color, width=2 if kind == "val" else 1.5, dash=dash),
+            marker=dict(color=color, symbol=symbol, size=7), name=f"{run.name} — {kind} loss/acc",
+            hovertemplate=f"{kind} accuracy %{{y:.2f}}%", **group), row=2, col=1)
 
 
 def curves_csv(runs: Sequence[CurveData]) -> str:
@@ -211,15 +215,21 @@ def curves_csv(runs: Sequence[CurveData]) -> str:
     epoch, loss, lr filled) and one ``eval`` row per evaluation (step, epoch,
     lr and the four measurements filled); every step is kept, nothing averaged.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    lines = [",".join(CSV_COLUMNS)]
     for run in runs:
-        for step, epoch, loss, lr in zip(run.step_numbers, run.step_epochs, run.step_loss, run.step_lr):
-            writer.writerow((run.name, "step", int(step), f"{epoch:.6g}", f"{loss:.6g}", f"{lr:.6g}",
-                             "", "", "", ""))
-        for e in run.evaluations:
-            writer.writerow((run.name, "eval", e.step, f"{e.epoch:.6g}", "", f"{e.lr:.6g}",
-                             f"{e.train_loss:.6g}", f"{e.train_accuracy:.6g}",
-                             f"{e.val_loss:.6g}", f"{e.val_accuracy:.6g}"))
+        name = _csv_field(run.name)
+        # Plain Python floats format several times faster than numpy scalars.
+        columns = (run.step_numbers.tolist(), run.step_epochs.tolist(), run.step_loss.tolist(),
+                   run.step_lr.tolist())
+        lines += [f"{name},step,{step},{epoch:.6g},{loss:.6g},{lr:.6g},,,,"
+                  for step, epoch, loss, lr in zip(*columns)]
+        lines += [f"{name},eval,{e.step},{e.epoch:.6g},,{e.lr:.6g},{e.train_loss:.6g},"
+                  f"{e.train_accuracy:.6g},{e.val_loss:.6g},{e.val_accuracy:.6g}" for e in run.evaluations]
+    return "\n".join(lines) + "\n"
+
+
+def _csv_field(text: str) -> str:
+    """One CSV field, quoted if it holds a comma, quote or newline."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([text])
     return buffer.getvalue()

@@ -51,7 +51,8 @@ def digit_grid(images: np.ndarray, labels: np.ndarray | None = None, captions: S
     if captions is None and labels is not None:
         captions = [str(int(label)) for label in np.asarray(labels)]
     mosaic = tile(to_unit(array), columns, caption_room=captions is not None)
-    return mosaic_figure(mosaic, captions, caption_colors, tile_px=56, title=title)
+    hover = None if captions is None else [f"image {i}: {text}" for i, text in enumerate(captions)]
+    return mosaic_figure(mosaic, captions, caption_colors, hover=hover, tile_px=56, title=title)
 
 
 def class_counts(labels: np.ndarray | Mapping[str, np.ndarray], title: str | None = None) -> go.Figure:
@@ -95,8 +96,8 @@ def average_digits(images: np.ndarray, labels: np.ndarray, title: str | None = N
     Returns
     -------
     go.Figure
-        One heatmap of ten tiles captioned with the digit and how many images
-        were averaged; a digit with no images stays blank.
+        One heatmap of ten tiles captioned with the digit (hover: how many
+        images were averaged); a digit with no images stays blank.
     """
     array = _as_images(images)
     labels = np.asarray(labels).ravel()
@@ -109,8 +110,8 @@ def average_digits(images: np.ndarray, labels: np.ndarray, title: str | None = N
     for digit in range(10):
         if counts[digit]:
             means[digit] = array[labels == digit].mean(axis=0)
-    captions = [f"{d} (n={c:,})" if c else f"{d} (none)" for d, c in enumerate(counts)]
-    return mosaic_figure(tile(means, 10), captions, tile_px=72, title=title)
+    hover = [f"mean of {c:,} images of {d}" if c else f"no images of {d}" for d, c in enumerate(counts)]
+    return mosaic_figure(tile(means, 10), [str(d) for d in range(10)], hover=hover, tile_px=72, title=title)
 
 
 def single_digit(image: np.ndarray, title: str = "", zrange: tuple[float, float] | None = None,

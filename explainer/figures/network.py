@@ -60,8 +60,9 @@ def network_diagram(layer_sizes: Sequence[int], activation: str = "relu", output
     go.Figure
         Edge traces (one per weight matrix, grey lines), one node trace per
         layer, and annotations: column headers ("input", "hidden 1", "output"),
-        sizes under each column ("784", "128 ReLU", "10 softmax"), weight shapes
-        between columns ("W1: 784×128") and "⋮" where units are skipped.
+        sizes under each column (two lines: "<b>784</b><br>pixels",
+        "<b>128</b><br>ReLU", "<b>10</b><br>softmax"), weight shapes between
+        columns ("W1: 784×128") and "⋮" where units are skipped.
     """
     sizes = [int(n) for n in layer_sizes]
     if len(sizes) < 2 or min(sizes) < 1:
@@ -96,7 +97,7 @@ def network_diagram(layer_sizes: Sequence[int], activation: str = "relu", output
             fig.add_annotation(x=layer, y=positions[layer][gap], text="⋮", showarrow=False,
                                font=dict(size=18, color=style.GREY))
         fig.add_annotation(x=layer, y=top + 1.25, text=f"<b>{header}</b>", showarrow=False)
-        fig.add_annotation(x=layer, y=-top - 1.0, text=label, showarrow=False)
+        fig.add_annotation(x=layer, y=-top - 0.7, yanchor="top", text=label, showarrow=False)
         if layer == last and sizes[layer] == 10 and gap is None:
             fig.add_trace(go.Scatter(
                 x=np.full(10, layer + 0.08), y=ys, mode="text", text=[str(d) for d in range(10)],
@@ -105,7 +106,7 @@ def network_diagram(layer_sizes: Sequence[int], activation: str = "relu", output
 
     arrows = " → ".join(str(n) for n in sizes)
     fig.update_xaxes(range=[-0.5, last + 0.5])
-    fig.update_yaxes(range=[-top - 1.5, top + 1.6])
+    fig.update_yaxes(range=[-top - 2.0, top + 1.6])
     style.hide_axes(fig)
     return style.apply_layout(fig, title=f"{arrows} · {parameter_count(sizes):,} parameters",
                               height=height, legend=False)
@@ -114,7 +115,7 @@ def network_diagram(layer_sizes: Sequence[int], activation: str = "relu", output
 def _column_text(layer: int, last: int, size: int, activation: str, output: str) -> tuple[str, str, str]:
     """(header, node colour, size label) of one column."""
     if layer == 0:
-        return "input", style.INPUT_NODE, f"{size}"
+        return "input", style.INPUT_NODE, f"<b>{size}</b><br>pixels"
     if layer == last:
-        return "output", style.OUTPUT_NODE, f"{size} {OUTPUT_NAMES.get(output, output)}"
-    return f"hidden {layer}", style.HIDDEN_NODE, f"{size} {ACTIVATION_NAMES.get(activation, activation)}"
+        return "output", style.OUTPUT_NODE, f"<b>{size}</b><br>{OUTPUT_NAMES.get(output, output)}"
+    return f"hidden {layer}", style.HIDDEN_NODE, f"<b>{size}</b><br>{ACTIVATION_NAMES.get(activation, activation)}"

@@ -45,7 +45,15 @@ CORRECT = [[0.0, "#dbeaf5"], [1.0, "#2b73b3"]]
 FONT_SIZE = 13
 TITLE_SIZE = 15
 SMALL_SIZE = 11
-TEMPLATE = "plotly_white"
+
+# The look of plotly's "plotly_white" template, reduced to what these figures use:
+# assigning the full template costs 40-80 ms per figure, this one under 10 ms.
+_AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", zerolinecolor="#EBF0F8", zerolinewidth=2,
+             ticks="", automargin=True, title=dict(standoff=15))
+TEMPLATE = go.layout.Template(layout=dict(
+    plot_bgcolor="white", paper_bgcolor="white", font=dict(color=TEXT), colorway=list(RUN_COLORS),
+    xaxis=_AXIS, yaxis=_AXIS, hoverlabel=dict(align="left"), hovermode="closest",
+))
 MARGIN = dict(l=50, r=20, t=60, b=45)
 
 NO_DATA = "no data yet"
@@ -62,8 +70,8 @@ def run_letter(index: int) -> str:
 
 
 def apply_layout(fig: go.Figure, title: str | None = None, height: int | None = None,
-                 legend: bool = True) -> go.Figure:
-    """Give ``fig`` the common look: white template, tight margins, legend on top.
+                 legend: bool = True, legend_y: float = 1.02) -> go.Figure:
+    """Give ``fig`` the common look: white background, tight margins, legend on top.
 
     Parameters
     ----------
@@ -71,6 +79,7 @@ def apply_layout(fig: go.Figure, title: str | None = None, height: int | None = 
     title : optional title, shown top left.
     height : optional height in pixels (the width follows the container).
     legend : whether to show the legend (horizontal, above the plot).
+    legend_y : legend bottom in paper coordinates; raise it above subplot titles.
 
     Returns
     -------
@@ -81,7 +90,7 @@ def apply_layout(fig: go.Figure, title: str | None = None, height: int | None = 
         font=dict(size=FONT_SIZE),
         margin=MARGIN,
         showlegend=legend,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+        legend=dict(orientation="h", yanchor="bottom", y=legend_y, xanchor="left", x=0,
                     font=dict(size=SMALL_SIZE)),
         hoverlabel=dict(font_size=SMALL_SIZE),
     )

@@ -1,0 +1,137 @@
+"""How good is the network, per digit: the confusion matrix and precision/recall bars.
+
+In a confusion matrix of a decent network the diagonal holds thousands and
+the mistakes a handful each, so one colour scale would paint every mistake
+white. Here the diagonal has its own blue scale and the mistakes an orange
+scale on a logarithmic axis, so a cell with 3 mistakes is visibly different
+from one with 30.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..metrics import ClassScores
+from . import style
+
+PRECISION_COLOR = "#009E73"
+RECALL_COLOR = "#CC79A7"
+
+
+def _log_ticks(largest: int) -> tuple[list[float], list[str]]:
+    """Colour-bar ticks at 0, 1, 3, 10, 30, ... on the log1p scale."""
+    counts, step = [0], 1
+    while step <= max(largest, 1):
+        counts.append(step)
+        step = step * 3 if str(step)[0] == "1" else step * 10 // 3
+    return [float(np.log1p(c)) for c in counts], [str(c) for c in counts]
+
+
+def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: int = 480) -> go.Figure:
+    """The confusion matrix with every count written in its cell.
+
+    Parameters
+    ----------
+    confusion : (k, k) int counts, row = true digit, column = predicted digit
+        (:func:`explainer.metrics.confusion_matrix`), usually k = 10.
+    title : optional figure title.
+    height : pixels; the cells stay square.
+
+    Returns
+    -------
+    go.Figure
+        Traces: the mistakes heatmap (off-diagonal, orange, log scale, with a
+        colour bar), the correct heatmap (diagonal, blue) and a text trace
+        whose ``text`` is every count, row by row; hovering a cell says e.g.
+        "true 4, predicted 9: 12 images (1.2% of the 4s)". The y axis runs
+        0 at the top to 9 at the bottom.
+    """
+    counts = np.asarray(confusion)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.size == 0 or counts.sum() == 0:
+        return style.empty_figure(title=title, height=height)
+    counts = counts.astype(np.int64)
+    k = counts.shape[0]
+    digits = np.arange(k)
+    diagonal = np.eye(k, dtype=bool)
+    mistakes = np.where(diagonal, np.nan, np.log1p(counts))
+    correct = np.where(diagonal, counts, np.nan)
+    largest_mistake = int(counts[~diagonal].max()) if k > 1 else 0
+    tickvals, ticktext = _log_ticks(largest_mistake)
+
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(
+        z=mistakes, x=digits, y=digits, colorscale=style.ERRORS, zmin=0, zmax=max(np.log1p(largest_mistake), 1e-9),
+        name="mistakes", hoverinfo="skip", xgap=1, ygap=1,
+        colorbar=dict(title="mistakes", tickvals=tickvals, ticktext=ticktext, thickness=12, len=0.8)))
+    fig.add_trace(go.Heatmap(z=correct, x=digits, y=digits, colorscale=style.CORRECT, zmin=0,
+                             zmax=max(int(np.diag(counts).max()), 1), showscale=False, name="correct",
+                             hoverinfo="skip", xgap=1, ygap=1))
+
+    rows, cols = np.divmod(np.arange(k * k), k)
+    flat = counts.ravel()
+    support = counts.sum(axis=1)
+    share = np.where(support[rows] > 0, 100 * flat / np.maximum(support[rows], 1), np.nan)
+    dark = np.where(diagonal.ravel(), flat > 0.55 * max(np.diag(counts).max(), 1),
+                    np.log1p(flat) > 0.6 * np.log1p(max(largest_mistake, 1)))
+    colors = np.where(flat == 0, style.LIGHT_GREY, np.where(dark, "white", style.TEXT))
+    hover = [f"true {r}, predicted {c}: {n:,} image{'s' if n != 1 else ''}"
+             + (f" ({p:.1f}% of the {r}s)" if np.isfinite(p) else "")
+             for r, c, n, p in zip(rows, cols, flat, share)]
+    fig.add_trace(go.Scatter(x=cols, y=rows, mode="text", text=[str(n) for n in flat], name="counts",
+                             textfont=dict(size=style.SMALL_SIZE, color=list(colors)),
+                             hovertext=hover, hoverinfo="text", showlegend=False))
+    ticks = dict(tickmode="array", tickvals=digits, showgrid=False, zeroline=False)
+    fig.update_xaxes(title="predicted digit", side="top", constrain="domain", **ticks)
+    fig.update_yaxes(title="true digit", autorange="reversed", scaleanchor="x", scaleratio=1,
+                     constrain="domain", **ticks)
+    style.apply_layout(fig, title=title, height=height, legend=False)
+    fig.update_layout(margin=dict(t=80 if title else 50), plot_bgcolor="white")
+    return fig
+
+
+def class_scores_bar(scores: ClassScores, title: str | None = None, height: int = 320) -> go.Figure:
+    """Precision and recall of every digit as grouped bars, in %.
+
+    Parameters
+    ----------
+    scores : per-digit (k,) precision, recall and support
+        (:func:`explainer.metrics.class_scores`); NaN (a digit never predicted
+        or absent) is left as a missing bar, marked "n/a" below.
+    title : optional figure title.
+    height : pixels.
+
+    Returns
+    -------
+    go.Figure
+        Two bar traces named "precision" and "recall", x = digit, y in %; the
+        y axis starts a little below the lowest score (not at 0) so the
+        differences between digits are visible.
+    """
+    precision = np.asarray(scores.precision, dtype=float)
+    recall = np.asarray(scores.recall, dtype=float)
+    if precision.size == 0 or not (np.isfinite(precision).any() or np.isfinite(recall).any()):
+        return style.empty_figure(title=title, height=height)
+    digits = np.arange(len(precision))
+    support = np.asarray(scores.support)
+    fig = go.Figure()
+    for name, values, color, meaning in (
+            ("precision", precision, PRECISION_COLOR, "of the images predicted as %{x}, this share was right"),
+            ("recall", recall, RECALL_COLOR, "of the true %{x}s, this share was found")):
+        percent = [float(100 * v) if np.isfinite(v) else None for v in values]
+        fig.add_trace(go.Bar(
+            x=digits, y=percent, name=name, marker_color=color, customdata=support,
+            text=[f"{p:.0f}" if p is not None else "" for p in percent], textposition="outside",
+            cliponaxis=False,
+            hovertemplate=f"digit %{{x}}: {name} %{{y:.1f}}%<br>{meaning}<br>%{{customdata:,}} true %{{x}}s"
+                          "<extra></extra>"))
+    finite = 100 * np.concatenate([precision[np.isfinite(precision)], recall[np.isfinite(recall)]])
+    low = max(0.0, float(np.floor(finite.min() / 5) * 5 - 5))
+    for digit in digits[~(np.isfinite(precision) & np.isfinite(recall))]:
+        fig.add_annotation(x=digit, y=low, yanchor="bottom", text="n/a", showarrow=False,
+                           font=dict(size=style.SMALL_SIZE, color=style.GREY))
+    fig.update_xaxes(title="digit", tickmode="array", tickvals=digits)
+    fig.update_yaxes(title="score", range=[low, 102], ticksuffix="%")
+    style.apply_layout(fig, title=title, height=height)
+    fig.update_layout(barmode="group", bargap=0.25)
+    return fig
