@@ -1,5 +1,26 @@
-"""train page (being built)."""
+"""Train: two runs that differ in one setting, trained side by side and watched live."""
 
 import streamlit as st
 
-st.title("train")
+from ui import state, training
+from ui.frame import ensure_frame
+
+ensure_frame()
+
+st.title("Train: decay vs no decay")
+st.markdown(
+    "Two networks learn at the same time from the sidebar's settings. They start from the same weights and see the "
+    "same batches; only one setting differs. By default that is the **learning-rate schedule**: run A lets the step "
+    "size $\\eta$ decay (the sidebar's schedule, or the second seed's staircase "
+    "$\\eta_t = \\eta\\,\\beta^{\\lfloor t/k \\rfloor}$ if the sidebar keeps it constant), run B keeps $\\eta$ "
+    "constant. Watch the loss, the accuracy on training (dotted) and validation (solid) images, and the "
+    "learning rate underneath.")
+
+pair = training.comparison_controls(state.current())
+start = st.button("Train both runs", type="primary", icon="🏋️", key="train.start", disabled=pair[0] == pair[1])
+start = training.take_autostart() or start
+area = st.container()
+st.divider()
+training.experiments_section()
+with area:
+    training.training_area(pair, start)

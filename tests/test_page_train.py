@@ -101,6 +101,12 @@ def test_train_both_runs_then_the_cache_answers_instantly(monkeypatch):
     assert all(run.from_cache for run in again.runs)
     assert "shown from the cache" in texts(at)
 
+    at.selectbox(key=training.FIELD_KEY).select("activation").run()  # A is the cosine run trained above
+    assert "Run A is already in this server's cache" in texts(at)
+    at.button(key="train.start").click().run()
+    assert [config.activation for config in started[2:]] == ["sigmoid"]  # only B was trained
+    assert comparison(at).runs[0].result is a.result
+
 
 def test_a_diverging_config_explains_itself_and_plots_no_nan():
     at = open_train_page(**{"cfg.learning_rate": 100.0, "cfg.normalization": "raw"})
@@ -176,3 +182,10 @@ def test_numeric_comparisons_offer_a_number_for_b(field, value):
     assert not at.exception
     assert at.number_input(key=training.value_key(field)).value == value
     assert f"{field} = {value}" in texts(at)
+
+
+def test_download_names_say_the_preset_and_what_differs():
+    recommended = PRESETS["recommended"].config
+    assert training.file_stem("recommended", recommended) == "recommended"
+    assert training.file_stem("recommended", recommended.replace(schedule="constant", hidden=(64,))) == \
+        "recommended_hidden-64_schedule-constant"

@@ -7,6 +7,7 @@ between sessions safe.
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -72,20 +73,25 @@ class RunStore:
     """Finished runs, keyed by (dataset, config), shared by every visitor. Diverged runs are never stored."""
 
     def __init__(self) -> None:
-        self._runs: dict[tuple[str, RunConfig], trainer.TrainResult] = {}
+        self._runs: dict[tuple[str, str], trainer.TrainResult] = {}
         self._lock = threading.Lock()
 
     def get(self, config: RunConfig) -> trainer.TrainResult | None:
         """The finished run for ``config`` on the current dataset, if any."""
         with self._lock:
-            return self._runs.get((dataset_key(), config))
+            return self._runs.get((dataset_key(), _config_key(config)))
 
     def put(self, result: trainer.TrainResult) -> None:
         """Keep a run that completed normally (not diverged, not stopped)."""
         if result.diverged or result.stop_reason:
             return
         with self._lock:
-            self._runs[(dataset_key(), result.config)] = result
+            self._runs[(dataset_key(), _config_key(result.config))] = result
+
+
+def _config_key(config: RunConfig) -> str:
+    """The config as sorted JSON: survives Streamlit re-importing modules (which redefines RunConfig)."""
+    return json.dumps(config.to_dict(), sort_keys=True)
 
 
 def dataset_key() -> str:
