@@ -10,15 +10,15 @@ from ui import state
 from ui.dataset import dataset_panel
 from ui.errors import guarded
 
-st.set_page_config(page_title="NumPy MNIST explainer", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="NumPy MNIST explainer", page_icon=":material/neurology:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", url_path="overview", default=True),
-    st.Page("pages/shapes.py", title="Shapes: forward & backward", icon="🧮", url_path="shapes"),
-    st.Page("pages/train.py", title="Train: decay vs no decay", icon="📉", url_path="train"),
-    st.Page("pages/evaluate.py", title="Evaluate", icon="🎯", url_path="evaluate"),
-    st.Page("pages/draw.py", title="Draw a digit", icon="✏️", url_path="draw"),
-    st.Page("pages/seeds.py", title="Seed tutorials", icon="🌱", url_path="seeds"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+    st.Page("pages/shapes.py", title="Shapes: forward & backward", icon=":material/calculate:", url_path="shapes"),
+    st.Page("pages/train.py", title="Train: decay vs no decay", icon=":material/show_chart:", url_path="train"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/grid_on:", url_path="evaluate"),
+    st.Page("pages/draw.py", title="Draw a digit", icon=":material/draw:", url_path="draw"),
+    st.Page("pages/seeds.py", title="Seed tutorials", icon=":material/eco:", url_path="seeds"),
 ]
 
 page = st.navigation(PAGES)

@@ -122,7 +122,11 @@ class Field:
         default = getattr(DEFAULT, self.name)
         if self.name == "hidden":
             if isinstance(value, str):
-                value = [part for part in value.replace("-", ",").split(",") if part.strip()]
+                # "128,64" or "128-64"; "" is no hidden layer. An empty part ("-5", "64,") is an error,
+                # so a negative width can never be read as a positive one.
+                value = value.replace("-", ",").split(",") if value.strip() else []
+                if any(not part.strip() for part in value):
+                    raise ValueError("hidden must be positive widths like 128,64")
             return tuple(_number(self.name, part, whole=True) for part in value)
         if isinstance(default, bool):
             if isinstance(value, str):

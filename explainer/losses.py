@@ -37,8 +37,10 @@ def output_activation(name: str, z: np.ndarray) -> np.ndarray:
 def data_loss(output: str, loss: str, z: np.ndarray, a: np.ndarray, labels: np.ndarray) -> float:
     """Mean loss over the batch, before any L2 term.
 
-    Cross-entropy with softmax is -1/m Σ log p_label, computed from log-softmax so
-    it is exact even when a probability underflows. With a sigmoid output it is
+    Cross-entropy with softmax is -1/m Σ log p_label, read off the probabilities
+    the forward pass already computed; a probability that underflowed to 0 is
+    clamped to the smallest normal float, so one hopeless image costs a large
+    but finite loss (about 87 in float32). With a sigmoid output it is
     the per-class binary cross-entropy -1/m Σ [y log a + (1-y) log(1-a)]
     (the first seed writes only the y log a half but differentiates the whole).
     MSE is 1/(2m) Σ (a - y)² as in the third seed.
@@ -46,9 +48,8 @@ def data_loss(output: str, loss: str, z: np.ndarray, a: np.ndarray, labels: np.n
     m = z.shape[0]
     rows = np.arange(m)
     if loss == "cross_entropy" and output == "softmax":
-        shifted = z - z.max(axis=1, keepdims=True)
-        log_sum = np.log(np.exp(shifted).sum(axis=1))
-        return float(np.mean(log_sum - shifted[rows, labels]))
+        picked = np.maximum(a[rows, labels], np.finfo(a.dtype).tiny)
+        return float(-np.mean(np.log(picked)))
     if loss == "cross_entropy":
         # log(1 + e^z) - y z is -[y log σ(z) + (1-y) log(1-σ(z))] without overflow.
         per_class = np.logaddexp(0, z)

@@ -31,10 +31,10 @@ class Preset:
 PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
     Preset(
         "recommended", "Recommended: 784-256-128-10, momentum, cosine", None,
-        "Two ReLU hidden layers with He initialisation, SGD with momentum 0.9 and a cosine learning-rate "
-        "schedule. Reaches 98% test accuracy in well under half a minute on two CPU cores.",
+        "Two ReLU hidden layers with He initialisation, SGD with momentum 0.9, a cosine learning-rate "
+        "schedule and a little L2. Passes 98% test accuracy in under half a minute on two CPU cores.",
         RunConfig(hidden=(256, 128), activation="relu", output="softmax", loss="cross_entropy", init="he",
-                  learning_rate=0.05, momentum=0.9, schedule="cosine", l2=1e-4, batch_size=128, epochs=12),
+                  learning_rate=0.1, momentum=0.9, schedule="cosine", l2=5e-4, batch_size=128, epochs=12),
         None, None),
     Preset(
         "seed1-relu-sigmoid", "Seed 1: 784-60-10, ReLU + per-class sigmoid", "000_6bc3a2c9ebcfd1e7.txt",

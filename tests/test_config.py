@@ -241,11 +241,18 @@ def test_parse_config_reads_url_strings_into_typed_values():
     assert isinstance(config.batch_size, int) and isinstance(config.learning_rate, float)
 
 
-@pytest.mark.parametrize("text", ["128,64", "128-64", " 128 , 64 ", "128,,64", ["128", "64"]])
+@pytest.mark.parametrize("text", ["128,64", "128-64", " 128 , 64 ", ["128", "64"]])
 def test_parse_config_reads_hidden_as_comma_or_dash_separated_widths(text):
     config, notices = parse_config({"hidden": text})
     assert notices == []
     assert config.hidden == (128, 64)
+
+
+@pytest.mark.parametrize("text", ["-5", "-", "128,,64", "64,", ",64"])
+def test_parse_config_refuses_empty_width_parts_instead_of_guessing(text):
+    config, notices = parse_config({"hidden": text})
+    assert config.hidden == DEFAULT.hidden
+    assert len(notices) == 1 and "hidden" in notices[0]
 
 
 def test_parse_config_empty_hidden_means_no_hidden_layer():
