@@ -4,11 +4,17 @@ Routes to the pages with ``st.navigation`` and draws what every page shares:
 the sidebar controls (whose values live in the URL) and the dataset panel.
 """
 
-import streamlit as st
+import os
 
-from ui import state
-from ui.dataset import dataset_panel
-from ui.errors import guarded
+# One BLAS thread (unless the environment says otherwise): mini-batch matrices are small, and a
+# second OpenBLAS thread spinning beside the browser and the server slows training down instead.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import streamlit as st  # noqa: E402
+
+from ui import state  # noqa: E402
+from ui.dataset import dataset_panel  # noqa: E402
+from ui.errors import guarded  # noqa: E402
 
 st.set_page_config(page_title="NumPy MNIST explainer", page_icon=":material/neurology:", layout="wide")
 

@@ -19,6 +19,7 @@ ours and torch trained 10 epochs from the same weights and batches.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from typing import Callable
@@ -38,13 +39,8 @@ Epoch = Callable[[list[np.ndarray]], None]
 
 
 def blas_threads() -> int:
-    """Threads numpy's BLAS uses (OpenBLAS here), so torch can be given the same."""
-    try:
-        from threadpoolctl import threadpool_info  # optional; numpy ships without it
-        return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
-    except Exception:  # noqa: BLE001 - fall back to numpy's own report
-        import os
-        return int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1))
+    """Threads numpy's BLAS uses (OpenBLAS reads OPENBLAS_NUM_THREADS at import), so torch gets the same."""
+    return int(os.environ.get("OPENBLAS_NUM_THREADS") or os.cpu_count() or 1)
 
 
 def epoch_batches(config: RunConfig, n: int, seed: int) -> list[np.ndarray]:
