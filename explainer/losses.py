@@ -12,6 +12,9 @@ import numpy as np
 from .activations import sigmoid
 
 
+UNDERFLOW_GUARD = 1e-30  # below this a float32 probability has lost its precision
+
+
 def one_hot(labels: np.ndarray, dtype: np.dtype = np.float32) -> np.ndarray:
     """(m,) integer labels -> (m, 10) rows with a single 1."""
     encoded = np.zeros((labels.shape[0], 10), dtype=dtype)
@@ -38,9 +41,8 @@ def data_loss(output: str, loss: str, z: np.ndarray, a: np.ndarray, labels: np.n
     """Mean loss over the batch, before any L2 term.
 
     Cross-entropy with softmax is -1/m Σ log p_label, read off the probabilities
-    the forward pass already computed; a probability that underflowed to 0 is
-    clamped to the smallest normal float, so one hopeless image costs a large
-    but finite loss (about 87 in float32). With a sigmoid output it is
+    the forward pass already computed, or from log-softmax of the scores when a
+    probability is too small for that to be exact. With a sigmoid output it is
     the per-class binary cross-entropy -1/m Σ [y log a + (1-y) log(1-a)]
     (the first seed writes only the y log a half but differentiates the whole).
     MSE is 1/(2m) Σ (a - y)² as in the third seed.
@@ -48,8 +50,13 @@ def data_loss(output: str, loss: str, z: np.ndarray, a: np.ndarray, labels: np.n
     m = z.shape[0]
     rows = np.arange(m)
     if loss == "cross_entropy" and output == "softmax":
-        picked = np.maximum(a[rows, labels], np.finfo(a.dtype).tiny)
-        return float(-np.mean(np.log(picked)))
+        picked = a[rows, labels]
+        if picked.min() > UNDERFLOW_GUARD:
+            return float(-np.mean(np.log(picked)))
+        # Some probability underflowed: log-softmax from the scores stays exact, so an
+        # exploding network shows an exploding loss rather than a clamped one.
+        shifted = z - z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[rows, labels]))
     if loss == "cross_entropy":
         # log(1 + e^z) - y z is -[y log σ(z) + (1-y) log(1-σ(z))] without overflow.
         per_class = np.logaddexp(0, z)

@@ -60,6 +60,25 @@ def _mark(fig, row: float, col: float, name: str):
     return fig
 
 
+def _square(image: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """``image`` centred on a black square (display only: a thin "1" would otherwise be a sliver in a white box).
+
+    Returns the padded image and the rows and columns added above and to the left.
+    """
+    h, w = image.shape
+    side = max(h, w)
+    top, left = (side - h) // 2, (side - w) // 2
+    square = np.zeros((side, side), dtype=image.dtype)
+    square[top:top + h, left:left + w] = image
+    return square, top, left
+
+
+def _black(fig):
+    """A digit figure on black, so any margin around the pixels reads as background, not as a frame."""
+    fig.update_layout(plot_bgcolor="black")
+    return fig
+
+
 def _digit(image: np.ndarray, key: str, title: str = "", height: int = STAGE_HEIGHT, fig=None) -> None:
     st.plotly_chart(fig or single_digit(image, title=title, height=height), key=key, width="stretch",
                     config=PLAIN)
@@ -84,11 +103,15 @@ def _show_stages(stages: Stages) -> None:
         _digit(_preview(gray), "draw.stage.gray", "1. your drawing")
         st.caption(f"{gray.shape[0]}×{gray.shape[1]} pixels, ink as brightness 0…1.")
     with columns[1]:
-        _digit(_preview(cropped), "draw.stage.cropped", "2. cropped to the ink")
+        _digit(None, "draw.stage.cropped",
+               fig=_black(single_digit(_preview(_square(cropped)[0]), title="2. cropped to the ink",
+                                       height=STAGE_HEIGHT)))
         st.caption(f"The bounding box of the ink: {cropped.shape[0]}×{cropped.shape[1]} pixels.")
     with columns[2]:
-        _digit(None, "draw.stage.scaled", fig=_mark(single_digit(scaled, title=f"3. scaled to fit {BOX}×{BOX}",
-                                                                  height=STAGE_HEIGHT), row, col, "centre of mass"))
+        padded, pad_top, pad_left = _square(scaled)
+        _digit(None, "draw.stage.scaled",
+               fig=_black(_mark(single_digit(padded, title=f"3. scaled to fit {BOX}×{BOX}", height=STAGE_HEIGHT),
+                                row + pad_top, col + pad_left, "centre of mass")))
         st.caption(f"Longer side {BOX} px, aspect ratio kept, anti-aliased: now {scaled.shape[0]}×{scaled.shape[1]}. "
                    f"× marks the centre of mass, row {row:.1f}, column {col:.1f}.")
     with columns[3]:
@@ -127,7 +150,7 @@ def _drawing_view(drawing: np.ndarray | None, naive: bool, config: RunConfig, pa
     if stages is None:
         with right:
             st.info("Draw a digit on the black canvas, as large as you like, anywhere on it. "
-                    "Or pick a random test digit.", icon="✏️")
+                    "Or pick a random test digit.", icon=":material/draw:")
         return
     careful = model_choice.read_image(config, params, stages.image)
     if not naive:

@@ -128,11 +128,11 @@ third.metric("Test images", f"{len(outputs.labels):,}",
 matrix, per_class = st.columns([1.1, 1], gap="large")
 with matrix:
     st.subheader("Confusion matrix")
-    st.plotly_chart(confusion_heatmap(confusion, height=420), key="evaluate.confusion", width="stretch", config=PLAIN)
+    st.plotly_chart(confusion_heatmap(confusion, height=560), key="evaluate.confusion", width="stretch", config=PLAIN)
     st.caption("Row = the true digit, column = the network's answer. The blue diagonal counts the right answers; "
                "every orange cell is a kind of mistake (log colour scale, so small counts still show).")
 with per_class:
-    st.subheader("Precision and recall per digit")
+    st.subheader("Precision and recall")
     st.plotly_chart(class_scores_bar(scores), key="evaluate.scores", width="stretch", config=PLAIN)
     st.caption("**Precision**: of the images the network called a 7, the share that really were 7s. "
                "**Recall**: of the real 7s, the share it found.")

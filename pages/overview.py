@@ -16,18 +16,19 @@ EXAMPLES_PER_DIGIT = 3
 AVERAGE_OVER = 10_000  # images averaged per figure; enough for a smooth mean, light on memory
 ACTIVATION_WORDS = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
 APP_MAP = (
-    ("pages/shapes.py", "Shapes: forward & backward", "🧮",
-     "one training step on four real digits, operation by operation: every formula, every matrix shape "
-     "and the actual numbers, in the batch-first or the feature-first convention, plus a live gradient check."),
-    ("pages/train.py", "Train: decay vs no decay", "📉",
+    ("pages/shapes.py", "Shapes", ":material/calculate:",
+     "forward and backward: one training step on four real digits, operation by operation: every formula, "
+     "every matrix shape and the actual numbers, in the batch-first or the feature-first convention, plus a "
+     "live gradient check."),
+    ("pages/train.py", "Train", ":material/show_chart:",
      "train the network on MNIST in your browser session and watch loss and accuracy curves, "
      "with and without a decaying learning rate."),
-    ("pages/evaluate.py", "Evaluate", "🎯",
+    ("pages/evaluate.py", "Evaluate", ":material/grid_on:",
      "how good the trained network is on test digits it never saw: confusion matrix, per-digit "
      "precision and recall, and its most confident mistakes."),
-    ("pages/draw.py", "Draw a digit", "✏️",
+    ("pages/draw.py", "Draw a digit", ":material/draw:",
      "write your own digit and see the network's probabilities and hidden activations for it."),
-    ("pages/seeds.py", "Seed tutorials", "🌱",
+    ("pages/seeds.py", "Seed tutorials", ":material/eco:",
      "the five from-scratch NumPy tutorials this app grew from, each loadable as a preset, "
      "with what they claim and what we measured."),
 )

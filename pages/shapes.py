@@ -15,6 +15,7 @@ from explainer.prepare import normalize
 from explainer.trace import LAYOUTS, Operation, Tensor, trace_step
 from ui import resources, state
 from ui.frame import ensure_frame
+from ui.latex_text import latex_to_text
 
 ensure_frame()
 
@@ -331,11 +332,21 @@ steps = pd.DataFrame({
     "operation": [o.title for o in ops],
     "output": [o.output.name for o in ops],
     "output shape": [shape_text(o.output.shape) for o in ops],
-    "inputs": [", ".join(f"{t.name} {shape_text(t.shape)}" for t in o.inputs) for o in ops],
-    "formula": [o.formula for o in ops],
+    "inputs": [", ".join(t.name for t in o.inputs) for o in ops],
+    "formula": [latex_to_text(o.formula) for o in ops],
 })
 st.dataframe(steps.style.apply(lambda row: [CURRENT_ROW if row.name == index else ""] * len(row), axis=1),
-             hide_index=True, key="shapes.all_steps", width="stretch")
+             hide_index=True, key="shapes.all_steps", width="stretch", height=38 + 35 * min(count, 30),
+             column_config={
+                 "#": st.column_config.NumberColumn(width=40),
+                 "phase": st.column_config.TextColumn(width=80),
+                 "operation": st.column_config.TextColumn(width="medium"),
+                 "output": st.column_config.TextColumn(width=70),
+                 "output shape": st.column_config.TextColumn(width=110),
+                 "inputs": st.column_config.TextColumn(width=110, help="The tensors this step reads; their shapes "
+                                                                       "are in the output-shape column of their rows."),
+                 "formula": st.column_config.TextColumn(width="large"),
+             })
 st.caption("The highlighted row is the step shown above.")
 
 st.header("Is backprop right? A gradient check")

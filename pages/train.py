@@ -17,7 +17,7 @@ st.markdown(
     "learning rate underneath.")
 
 pair = training.comparison_controls(state.current())
-start = st.button("Train both runs", type="primary", icon="🏋️", key="train.start", disabled=pair[0] == pair[1])
+start = st.button("Train both runs", type="primary", icon=":material/model_training:", key="train.start", disabled=pair[0] == pair[1])
 start = training.take_autostart() or start
 area = st.container()
 st.divider()

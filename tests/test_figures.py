@@ -406,6 +406,7 @@ def test_probability_bars_highlight_the_prediction_and_a_wrong_true_label(probab
     assert sum(c == style.LIGHT_GREY for c in colors) == 8
     np.testing.assert_allclose(fig.data[0].y, 100 * p)
     assert "✗" in fig.layout.title.text
+    assert list(fig.data[0].text) == [f"{v:.1f}%" if v >= 1 else "" for v in 100 * p]  # no "0.0%" clutter
     assert "✓" in prediction.probability_bars(p, label=predicted).layout.title.text
     scores = prediction.probability_bars(np.linspace(-3, 3, 10))  # a linear output
     assert scores.layout.yaxis.title.text == "score"

@@ -27,7 +27,10 @@ def test_the_table_lists_every_preset_with_claimed_and_measured_accuracy():
     for preset, measured in zip(PRESETS.values(), table["Measured"]):
         assert measured == ("—" if preset.measured is None else f"{preset.measured:.2%}")
     assert set(table.loc[table["Preset"] == "Seed 5", "Batch"]) == {"full (50,000)"}
-    assert "2,400 steps" in set(table["Iterations"])
+    assert "2,400" in set(table["Steps"])
+    recommended = table[table["Preset"] == "Recommended"].iloc[0]
+    assert (recommended["η"], recommended["Momentum"]) == ("0.1", "0.9")
+    assert recommended["Functions"] == "ReLU → softmax, CE"
     assert "few minutes" in " ".join(warning.value for warning in at.warning)
     for name in PRESETS:
         assert at.button(key=f"seeds.train.{name}").proto.label == "Train this preset"

@@ -96,6 +96,8 @@ def test_all_steps_table_and_gradient_check(small_batch):
     assert len(steps) == len(expected)
     assert list(steps["output"]) == [op.output.name for op in expected]
     assert list(steps["output shape"])[:2] == ["4×50", "4×50"]
+    assert not any("\\" in formula for formula in steps["formula"])  # plain text, no LaTeX source
+    assert list(steps["formula"])[0] == "z₁ = X W₁ + b₁"
 
     at.button(key="shapes.run_gradcheck").click().run()
     assert_ok(at)

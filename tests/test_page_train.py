@@ -100,6 +100,10 @@ def test_train_both_runs_then_the_cache_answers_instantly(monkeypatch):
     assert [run.result for run in again.runs] == [a.result, b.result]
     assert all(run.from_cache for run in again.runs)
     assert "shown from the cache" in texts(at)
+    kept = dict(at.session_state[training.FIGURE_CACHE_KEY])
+    at.run()  # a rerun reuses the finished pair's figures instead of rebuilding them
+    now = at.session_state[training.FIGURE_CACHE_KEY]
+    assert kept and set(now) == set(kept) and all(now[key][1] is kept[key][1] for key in kept)
 
     at.selectbox(key=training.FIELD_KEY).select("activation").run()  # A is the cosine run trained above
     assert "Run A is already in this server's cache" in texts(at)

@@ -2,8 +2,8 @@
 
 The trainer is a generator (:func:`explainer.trainer.train`), so this module
 owns the loop. It pulls events from run A and run B in turns of about 50 ms,
-so both curves grow together, and redraws the chart a few times a second
-rather than after every step.
+so both curves grow together, and redraws the chart at most twice a second
+(thinned to a few hundred points per run) rather than after every step.
 
 Streamlit stops a running script as soon as any widget is clicked: the next
 ``st.*`` call raises its rerun signal. That is how the Stop button works. So
@@ -36,8 +36,12 @@ from ui import resources, state
 FIELD_KEY = "train.field"
 AUTOSTART_KEY = "train.autostart"
 COMPARISON_KEY = "train.comparison"
+FIGURE_CACHE_KEY = "train.figures"
+FIGURE_CACHE_SIZE = 6  # finished figures kept per visitor (a few comparisons × log axis on/off)
 SLICE_SECONDS = 0.05  # each run trains this long before the other gets its turn
-REDRAW_SECONDS = 0.4  # the live chart is redrawn this often
+REDRAW_SECONDS = 0.5  # the live chart is redrawn at most this often
+REDRAW_FACTOR = 9  # …and never sooner than this many times its last draw time (drawing stays under ~10%)
+LIVE_POINTS = 300  # per-step series points per run on the live chart; the final chart keeps full detail
 CHART_HEIGHT = 640
 
 FIELD_LABELS = {"schedule": "Learning-rate decay (decay vs none)",
@@ -227,7 +231,7 @@ def watch(comparison: Comparison, chart, progress, stop_slot) -> None:
     A click anywhere (the Stop button, a sidebar control) ends the script run;
     the ``finally`` block then stops the runs cleanly so their results survive.
     """
-    stop_slot.button("Stop training", key="train.stop", icon="⏹️",
+    stop_slot.button("Stop training", key="train.stop", icon=":material/stop:",
                      help="Stops both runs where they are; their curves and weights so far are kept.")
     progress.progress(0.0, text="Preparing the data…")
     stop = threading.Event()
@@ -243,8 +247,9 @@ def watch(comparison: Comparison, chart, progress, stop_slot) -> None:
                 draws += 1
                 began = time.perf_counter()
                 _draw_live(comparison, chart, progress, draws, began - start)
-                # Never spend more than about a quarter of the time drawing, however slow the machine.
-                next_draw = time.perf_counter() + max(REDRAW_SECONDS, 3 * (time.perf_counter() - began))
+                # Never spend more than about a tenth of the time drawing, however slow the machine.
+                drawn_in = time.perf_counter() - began
+                next_draw = time.perf_counter() + max(REDRAW_SECONDS, REDRAW_FACTOR * drawn_in)
     finally:
         stop.set()
         for run, events in pending:
@@ -271,7 +276,8 @@ def _draw_live(comparison: Comparison, chart, progress, draws: int, seconds: flo
     total = sum(run.total for run in comparison.runs)
     status = " · ".join(f"{run.letter}: step {run.steps_done:,} of {run.total:,}" for run in comparison.runs)
     progress.progress(min(done / max(total, 1), 1.0), text=f"{status} · {seconds:.0f} s")
-    figure = curves.training_curves(comparison.curves(), height=CHART_HEIGHT)
+    figure = curves.training_curves(comparison.curves(), height=CHART_HEIGHT, max_points=LIVE_POINTS)
+    # A fresh key per redraw: reusing one key in the same script run raises StreamlitDuplicateElementKey.
     chart.plotly_chart(figure, key=f"train.curves.live{draws}", width="stretch")
 
 
@@ -332,8 +338,12 @@ def plan_text(comparison: Comparison) -> str:
 def show_results(comparison: Comparison, chart) -> None:
     """Curves, what happened to each run, final accuracies, the weights and the downloads."""
     log_loss = st.session_state.get("train.log_loss", False)
-    chart.plotly_chart(curves.training_curves(comparison.curves(), log_loss=log_loss, height=CHART_HEIGHT),
-                       key="train.curves", width="stretch")
+    def build():
+        return curves.training_curves(comparison.curves(), log_loss=log_loss, height=CHART_HEIGHT)
+
+    results = [run.result for run in comparison.runs]
+    figure = _kept_figure(("curves", log_loss), results, build) if comparison.finished else build()
+    chart.plotly_chart(figure, key="train.curves", width="stretch")
     st.toggle("Logarithmic loss axis", key="train.log_loss",
               help="Useful when the loss spans several orders of magnitude.")
     _notes(comparison)
@@ -346,9 +356,26 @@ def show_results(comparison: Comparison, chart) -> None:
     state.remember_result(chosen.result)
     st.subheader(f"What training did to run {chosen.letter}'s weights")
     st.caption("Grey: the initial weights; blue: after training. Each panel is one weight matrix.")
-    st.plotly_chart(weights.weight_histograms(chosen.result.initial_params, chosen.result.params),
-                    key="train.weights", width="stretch")
+    figure = _kept_figure(("weights",), [chosen.result], functools.partial(
+        weights.weight_histograms, chosen.result.initial_params, chosen.result.params))
+    st.plotly_chart(figure, key="train.weights", width="stretch")
     _downloads(comparison, chosen)
+
+
+def _kept_figure(kind: tuple, results: list[trainer.TrainResult], build) -> Any:
+    """The figure ``build()`` makes from finished ``results``, built once per visitor and then reused.
+
+    A result never changes once it exists, so its identity is a complete key. Each entry holds its
+    results, so their ids stay unique while it is kept. Rebuilding the curves and histograms took
+    over 100 ms per rerun.
+    """
+    cache = st.session_state.setdefault(FIGURE_CACHE_KEY, {})
+    key = (*kind, *(id(result) for result in results))
+    entry = cache.pop(key, None) or (results, build())
+    cache[key] = entry  # most recently used last
+    while len(cache) > FIGURE_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    return entry[1]
 
 
 def _notes(comparison: Comparison) -> None:
@@ -410,13 +437,13 @@ def _downloads(comparison: Comparison, chosen: Watched) -> None:
         st.download_button(f"Download run {chosen.letter}'s model (.npz)",
                            functools.partial(npz_bytes, chosen.result.params, chosen.config),
                            file_name=f"{stem}.npz", mime="application/octet-stream", on_click="ignore",
-                           key="train.download_model", icon="💾",
+                           key="train.download_model", icon=":material/download:",
                            help="Weights W1, b1, … and the config as JSON; load it with explainer.persistence.")
     with right:
         st.download_button("Download both runs' curves (.csv)",
                            functools.partial(curves.curves_csv, comparison.curves()),
                            file_name=f"curves-{file_stem(state.preset_name(), comparison.runs[0].config)}.csv",
-                           mime="text/csv", on_click="ignore", key="train.download_curves", icon="📈",
+                           mime="text/csv", on_click="ignore", key="train.download_curves", icon=":material/download:",
                            help="One row per gradient step and one per evaluation, for both runs.")
 
 
@@ -450,5 +477,5 @@ def experiments_section() -> None:
             with column.container(border=True, height="stretch"):
                 st.markdown(f"**{experiment.title}**")
                 st.caption(experiment.notice)
-                st.button("Run this experiment", key=f"train.experiment.{experiment.name}", icon="▶️",
+                st.button("Run this experiment", key=f"train.experiment.{experiment.name}", icon=":material/play_arrow:",
                           on_click=_start_experiment, args=(experiment.name,))

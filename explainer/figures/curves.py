@@ -137,7 +137,8 @@ def _accuracy_range(runs: Sequence[CurveData]) -> list[float] | None:
     return [max(0.0, low - pad), min(100.0, high + pad)]
 
 
-def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: int = 640) -> go.Figure:
+def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: int = 640,
+                    max_points: int = MAX_POINTS) -> go.Figure:
     """Loss, accuracy and learning rate of one or more runs, on one shared epoch axis.
 
     Parameters
@@ -145,12 +146,14 @@ def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: i
     runs : the runs to compare; run ``i`` is drawn in :func:`style.run_color(i) <style.run_color>`.
     log_loss : draw the loss on a logarithmic axis (useful when it spans decades).
     height : figure height in pixels; 600-700 reads well.
+    max_points : the per-step series are bucket-averaged to at most this many points per run
+        (a live chart that is redrawn often can use a few hundred).
 
     Returns
     -------
     go.Figure
         Three rows sharing x = epoch. Row 1: the batch loss per step (faint,
-        bucket-averaged to at most 2000 points) with its moving average, and
+        bucket-averaged to at most ``max_points`` points) with its moving average, and
         the evaluated train (dotted) and validation (solid) loss as markers.
         Row 2: train (dotted) and validation (solid) accuracy in %. Row 3: the
         learning rate per step. Three legend entries per run, e.g.
@@ -162,7 +165,7 @@ def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: i
         return style.empty_figure("no data yet: start a training run", height=height)
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=[0.45, 0.35, 0.2])
     for i, run in enumerate(runs):
-        _add_run(fig, run, style.run_color(i))
+        _add_run(fig, run, style.run_color(i), max_points)
     fig.update_xaxes(title_text="epoch", row=3, col=1)
     fig.update_yaxes(title_text="loss", type="log" if log_loss else "linear", row=1, col=1)
     fig.update_yaxes(title_text="accuracy", ticksuffix="%", range=_accuracy_range(runs), row=2, col=1)
@@ -172,15 +175,15 @@ def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: i
     return fig
 
 
-def _add_run(fig: go.Figure, run: CurveData, color: str) -> None:
+def _add_run(fig: go.Figure, run: CurveData, color: str, max_points: int = MAX_POINTS) -> None:
     """Draw one run's traces into the three rows.
 
     Three legend entries per run (batch loss, train, val); each toggles its
     loss and accuracy traces together.
     """
     if len(run.step_loss):
-        x = downsample(run.step_epochs)
-        loss = downsample(run.step_loss)
+        x = downsample(run.step_epochs, max_points)
+        loss = downsample(run.step_loss, max_points)
         span = float(np.clip(len(loss) / 30, 1, 50))
         group = dict(legendgroup=f"{run.name} — batch")
         fig.add_trace(go.Scatter(x=x, y=loss, mode="lines", line=dict(color=color, width=1), opacity=0.25,
@@ -189,7 +192,8 @@ def _add_run(fig: go.Figure, run: CurveData, color: str) -> None:
         fig.add_trace(go.Scatter(x=x, y=smooth(loss, span), mode="lines", line=dict(color=color, width=2),
                                  name=f"{run.name} — batch loss",
                                  hovertemplate="batch loss %{y:.4f} (smoothed)", **group), row=1, col=1)
-        fig.add_trace(go.Scatter(x=x, y=downsample(run.step_lr), mode="lines", line=dict(color=color, width=2),
+        fig.add_trace(go.Scatter(x=x, y=downsample(run.step_lr, max_points), mode="lines",
+                                 line=dict(color=color, width=2),
                                  name=f"{run.name} — learning rate", showlegend=False,
                                  hovertemplate="η = %{y:.3g}"), row=3, col=1)
     if not run.evaluations:

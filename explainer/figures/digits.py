@@ -67,7 +67,8 @@ def class_counts(labels: np.ndarray | Mapping[str, np.ndarray], title: str | Non
     Returns
     -------
     go.Figure
-        One bar trace per split, x = digit, y = count, the count written on each bar.
+        One bar trace per split, x = digit, y = count; the counts show on hover (written on
+        twenty narrow bars they were too small to read).
     """
     groups = dict(labels) if isinstance(labels, Mapping) else {"images": labels}
     groups = {name: np.asarray(values, dtype=np.int64).ravel() for name, values in groups.items()}
@@ -77,7 +78,6 @@ def class_counts(labels: np.ndarray | Mapping[str, np.ndarray], title: str | Non
     for i, (name, values) in enumerate(groups.items()):
         counts = np.bincount(values[(values >= 0) & (values <= 9)], minlength=10)[:10]
         fig.add_trace(go.Bar(x=DIGITS, y=counts, name=name, marker_color=style.run_color(i),
-                             text=[f"{c:,}" for c in counts], textposition="outside", cliponaxis=False,
                              hovertemplate="digit %{x}: %{y:,} images<extra>" + name + "</extra>"))
     fig.update_xaxes(title="digit", tickmode="array", tickvals=DIGITS, type="category")
     fig.update_yaxes(title="images", rangemode="tozero")

@@ -79,7 +79,7 @@ def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: i
              + (f" ({p:.1f}% of the {r}s)" if np.isfinite(p) else "")
              for r, c, n, p in zip(rows, cols, flat, share)]
     fig.add_trace(go.Scatter(x=cols, y=rows, mode="text", text=[str(n) for n in flat], name="counts",
-                             textfont=dict(size=style.SMALL_SIZE, color=list(colors)),
+                             textfont=dict(size=style.SMALL_SIZE - (flat.max() >= 1000), color=list(colors)),
                              hovertext=hover, hoverinfo="text", showlegend=False))
     ticks = dict(tickmode="array", tickvals=digits, showgrid=False, zeroline=False)
     fig.update_xaxes(title="predicted digit", side="top", constrain="domain", **ticks)
@@ -106,7 +106,8 @@ def class_scores_bar(scores: ClassScores, title: str | None = None, height: int 
     go.Figure
         Two bar traces named "precision" and "recall", x = digit, y in %; the
         y axis starts a little below the lowest score (not at 0) so the
-        differences between digits are visible.
+        differences between digits are visible. Values show on hover only
+        (twenty labels over narrow bars run into each other).
     """
     precision = np.asarray(scores.precision, dtype=float)
     recall = np.asarray(scores.recall, dtype=float)
@@ -121,8 +122,6 @@ def class_scores_bar(scores: ClassScores, title: str | None = None, height: int 
         percent = [float(100 * v) if np.isfinite(v) else None for v in values]
         fig.add_trace(go.Bar(
             x=digits, y=percent, name=name, marker_color=color, customdata=support,
-            text=[f"{p:.0f}" if p is not None else "" for p in percent], textposition="outside",
-            cliponaxis=False,
             hovertemplate=f"digit %{{x}}: {name} %{{y:.1f}}%<br>{meaning}<br>%{{customdata:,}} true %{{x}}s"
                           "<extra></extra>"))
     finite = 100 * np.concatenate([precision[np.isfinite(precision)], recall[np.isfinite(recall)]])

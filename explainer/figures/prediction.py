@@ -42,10 +42,12 @@ def probability_bars(probabilities: np.ndarray, label: int | None = None, title:
     if label is not None and 0 <= label < values.size and label != predicted:
         colors[label] = style.TRUE_LABEL_COLOR
     colors[predicted] = style.PREDICTED_COLOR
-    text = [f"{v:.1f}%" if percent else f"{v:.3g}" for v in shown]
+    hover = [f"{v:.1f}%" if percent else f"{v:.3g}" for v in shown]
+    # Only bars of at least 1% get a label: ten "0.0%" labels are clutter.
+    text = [label_text if not percent or v >= 1 else "" for label_text, v in zip(hover, shown)]
     fig = go.Figure(go.Bar(x=digits, y=shown, marker_color=colors, text=text, textposition="outside",
-                           cliponaxis=False, name="output",
-                           hovertemplate="digit %{x}: %{text}<extra></extra>"))
+                           cliponaxis=False, name="output", customdata=hover,
+                           hovertemplate="digit %{x}: %{customdata}<extra></extra>"))
     if title is None:
         title = f"predicted {predicted}" + (f" ({shown[predicted]:.1f}%)" if percent else "")
         if label is not None:
@@ -67,7 +69,7 @@ def hidden_activations(activations: Sequence[np.ndarray], names: Sequence[str] |
     activations : one (n_l,) array per hidden layer (a (1, n_l) row also works).
     names : labels of the strips; default "a1", "a2", ...
     title : optional figure title.
-    height : pixels; default 60 + 80 per layer.
+    height : pixels; default 60 + 100 per layer.
 
     Returns
     -------
@@ -84,7 +86,11 @@ def hidden_activations(activations: Sequence[np.ndarray], names: Sequence[str] |
     given = list(names) if names is not None else []
     names = [given[i] if i < len(given) else f"a{i + 1}" for i in range(len(layers))]
     titles = [f"{name} ({a.size} units, {int(np.sum(a > 0))} > 0)" for name, a in zip(names, layers)]
-    fig = make_subplots(rows=len(layers), cols=1, subplot_titles=titles, vertical_spacing=0.45 / len(layers))
+    height = height or 60 + 100 * len(layers)
+    # About 55 px between strips: room for one strip's tick numbers and the next strip's title.
+    plot_height = max(height - style.MARGIN["t"] - style.MARGIN["b"], 1)
+    spacing = min(55 / plot_height, 0.9 / max(len(layers) - 1, 1)) if len(layers) > 1 else 0.0
+    fig = make_subplots(rows=len(layers), cols=1, subplot_titles=titles, vertical_spacing=spacing)
     for row, (name, a) in enumerate(zip(names, layers), start=1):
         zmin, zmax = style.symmetric_range(a)
         fig.add_trace(go.Heatmap(z=a.reshape(1, -1), colorscale=style.DIVERGING, zmin=zmin, zmax=zmax, zmid=0,
@@ -95,4 +101,4 @@ def hidden_activations(activations: Sequence[np.ndarray], names: Sequence[str] |
         fig.update_xaxes(showgrid=False, zeroline=False, row=row, col=1)
     for annotation in fig.layout.annotations:
         annotation.font.size = style.SMALL_SIZE
-    return style.apply_layout(fig, title=title, height=height or 60 + 80 * len(layers), legend=False)
+    return style.apply_layout(fig, title=title, height=height, legend=False)
