@@ -30,7 +30,7 @@ from .metrics import evaluate
 from .persistence import ModelFileError, save_npz
 from .prepare import Splits, normalize, prepare
 from .presets import PRESETS, get_preset
-from .trace import LAYOUTS, trace_step
+from .trace import LAYOUTS, shape_text, trace_step
 
 BAR_WIDTH = 30
 
@@ -175,11 +175,6 @@ def cmd_trace(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"{number:3d}. {op.phase:8s} {op.output.name:>4s} {shape_text(op.output.shape):>10s}  "
               f"<- {inputs}    {op.formula}", file=out)
     return 0
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """(60, 784) -> '60×784'; a scalar -> 'scalar'."""
-    return "×".join(str(size) for size in shape) if shape else "scalar"
 
 
 def cmd_gradcheck(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

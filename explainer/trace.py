@@ -60,6 +60,11 @@ class Operation:
     note: str
 
 
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``(784, 128)`` -> ``"784×128"``; ``(128,)`` -> ``"128"``; ``()`` -> ``"scalar"``."""
+    return "×".join(str(size) for size in shape) if shape else "scalar"
+
+
 def _orient(array: np.ndarray, layout: str) -> np.ndarray:
     """Feature-first shows every matrix transposed and every bias as a column."""
     if layout == "batch-first":

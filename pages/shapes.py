@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explainer.figures.tensors import operation_figure, shape_text, tensor_heatmap
+from explainer.figures.tensors import operation_figure, tensor_heatmap
 from explainer.figures.weights import first_layer_filters
 from explainer.gradcheck import STEP, TOLERANCE, check_gradients
 from explainer.prepare import normalize
-from explainer.trace import LAYOUTS, Operation, Tensor, trace_step
+from explainer.shape_story import shape_story
+from explainer.trace import LAYOUTS, Operation, Tensor, shape_text, trace_step
 from ui import resources, state
 from ui.frame import ensure_frame
 from ui.latex_text import latex_to_text
@@ -76,76 +77,6 @@ def _unit_images(config, m: int, layout: str, dataset: str, index: int, name: st
 def _gradient_errors(config, m: int, dataset: str) -> dict[str, float]:
     X, labels = _batch(m, config.normalization)
     return check_gradients(config, X, labels).errors
-
-
-# ---------------------------------------------------------------- words about shapes
-
-def _s(tensor: Tensor, transposed: bool = False) -> str:
-    shape = tensor.shape[::-1] if transposed else tensor.shape
-    return f"{tensor.name}{'ᵀ' if transposed else ''} ({shape_text(shape)})"
-
-
-def _shape_story(op: Operation, ff: bool) -> tuple[str, str]:
-    """(shape equation, why the output has its shape) for one traced operation."""
-    ins, out = op.inputs, op.output
-    kind = op.title.split(": ")[-1]
-    rows_or_cols = "column" if ff else "row"
-    if kind == "weighted sum":
-        a, W, b = ins
-        n_in, n_out = W.shape[::-1] if ff else W.shape
-        m = a.shape[1] if ff else a.shape[0]
-        if ff:
-            return (f"{_s(W)} · {_s(a)} + {_s(b)} → {_s(out)}",
-                    f"In a matrix product the inner sizes must agree ({n_in} = {n_in}: one weight per input) and "
-                    f"cancel: ({n_out}×{n_in})·({n_in}×{m}) = {n_out}×{m}, one column of {n_out} sums per image. "
-                    f"The bias column ({n_out}×1) is added to each of the {m} columns (broadcasting).")
-        return (f"{_s(a)} · {_s(W)} + {_s(b)} → {_s(out)}",
-                f"In a matrix product the inner sizes must agree ({n_in} = {n_in}: one weight per input) and "
-                f"cancel: ({m}×{n_in})·({n_in}×{n_out}) = {m}×{n_out}, one row of {n_out} sums per image. "
-                f"The bias ({n_out}) is added to each of the {m} rows (broadcasting).")
-    if kind == "activation":
-        why = "The function is applied to every number on its own, so the shape does not change."
-        if "softmax" in op.formula:
-            why = (f"Softmax mixes the 10 scores of one image (one {rows_or_cols}) so they sum to 1, "
-                   "but it still returns one number per score: the shape does not change.")
-        return f"{_s(ins[0])} → {_s(out)}", why
-    if op.phase == "loss":
-        a, y = ins
-        return (f"{_s(a)} and {_s(y)} → L (scalar)",
-                f"y is the one-hot label, shaped like the output: a single 1 in each image's {rows_or_cols}. "
-                "The loss averages over the batch, so the whole step is judged by one number.")
-    if op.title == "Output gradient":
-        a, y = ins
-        return (f"{_s(a)} and {_s(y)} → {_s(out)}",
-                "A gradient always has the shape of the thing it differentiates: one dL/dz per output score "
-                "per image. The 1/m of the mean is already inside.")
-    if kind == "weight gradient":
-        a, dz = ins
-        m = a.shape[1] if ff else a.shape[0]
-        equation = f"{_s(dz)} · {_s(a, True)} → {_s(out)}" if ff else f"{_s(a, True)} · {_s(dz)} → {_s(out)}"
-        return (equation,
-                f"dW must have the shape of W so that it can be subtracted from it. Transposing {a.name} puts the "
-                f"batch size {m} in the middle of the product, so the {m} images' contributions are summed.")
-    if kind == "bias gradient":
-        axis = "columns" if ff else "rows"
-        return (f"{_s(ins[0])} summed over the batch → {_s(out)}",
-                f"Adding up the {axis} (one per image) removes the batch dimension and leaves one number "
-                "per unit: the shape of b.")
-    if kind == "gradient to the layer below":
-        W, dz = ins
-        equation = f"{_s(W, True)} · {_s(dz)} → {_s(out)}" if ff else f"{_s(dz)} · {_s(W, True)} → {_s(out)}"
-        return (equation,
-                f"The same weights, transposed, send each unit's error back to the units that fed it. The "
-                f"result has the shape of the layer below's activations, {out.name.removeprefix('d')}.")
-    if kind == "through the activation":
-        da, z = ins
-        return (f"{_s(da)} ⊙ f′({_s(z)}) → {_s(out)}",
-                "⊙ multiplies entry by entry, so both factors and the result share one shape.")
-    if op.phase == "update":
-        p, dp = ins
-        return (f"{_s(p)} − η · {_s(dp)} → {_s(out)}",
-                "Every gradient has exactly the shape of its parameter, so the update works entry by entry.")
-    return " , ".join(_s(t) for t in ins) + f" → {_s(out)}", ""
 
 
 def _phase_spans(ops: list[Operation]) -> dict[str, tuple[int, int]]:
@@ -283,7 +214,7 @@ with st.container(border=True):
     st.badge(op.phase, color=PHASE_COLORS[op.phase])
     st.subheader(f"Step {index + 1} of {count} · {op.title}")
     st.latex(op.formula)
-    equation, why = _shape_story(op, ff)
+    equation, why = shape_story(op, ff)
     st.markdown(f"**Shapes:** {equation}")
     if why:
         st.markdown(f"**Why this shape?** {why}")

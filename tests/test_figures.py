@@ -21,7 +21,7 @@ from explainer.config import RunConfig
 from explainer.figures import curves, digits, evaluation, network, prediction, style, tensors, weights
 from explainer.figures.curves import CurveData
 from explainer.prepare import prepare
-from explainer.trace import Operation, Tensor, trace_step
+from explainer.trace import Operation, Tensor, shape_text, trace_step
 
 FIGURES_DIR = Path(__file__).resolve().parent.parent / "explainer" / "figures"
 CONFIG = RunConfig(hidden=(16,), epochs=1, train_size=1000)
@@ -302,7 +302,7 @@ def test_every_traced_operation_becomes_a_figure(data, layout):
         assert fig.layout.title.text == op.title
         titles = annotations(fig)[:len(op.inputs) + 1]
         for tensor, title in zip([*op.inputs, op.output], titles):
-            assert title.startswith(f"{tensor.name} ({tensors.shape_text(tensor.shape)})")
+            assert title.startswith(f"{tensor.name} ({shape_text(tensor.shape)})")
         assert "→" in annotations(fig)
 
 

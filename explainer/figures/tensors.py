@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ..trace import Operation, Tensor
+from ..trace import Operation, Tensor, shape_text
 from . import style
 from .mosaic import tile
 
@@ -29,11 +29,6 @@ class Shown:
     shape: tuple[int, ...]  # the true shape
     notes: tuple[str, ...]  # e.g. "first 64 of 784 rows"
     vector: bool  # True when the array was 1-D (drawn as one row)
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """``(784, 128)`` -> ``"784×128"``; ``(128,)`` -> ``"128"``; ``()`` -> ``"scalar"``."""
-    return "×".join(str(n) for n in shape) if shape else "scalar"
 
 
 def _shown(value: np.ndarray, max_side: int) -> Shown:
