@@ -7,7 +7,7 @@ the sidebar controls (whose values live in the URL) and the dataset panel.
 import os
 
 # One BLAS thread (unless the environment says otherwise): mini-batch matrices are small, and a
-# second OpenBLAS thread spinning beside the browser and the server slows training down instead.
+# second OpenBLAS thread spinning beside the browser and the server slows training down badly.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import streamlit as st  # noqa: E402

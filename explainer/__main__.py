@@ -1,10 +1,10 @@
 """``python -m explainer``: see :mod:`explainer.cli`.
 
-BLAS runs on one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise: for the
-small matrices of a mini-batch step, a second OpenBLAS thread on this kind of
-2-vCPU machine costs more in synchronisation than it gains (``bench`` measured
-ours, the floor and PyTorch all faster with one thread). It must be set before
-numpy is imported, hence here.
+BLAS runs on one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise: on a
+quiet 2-vCPU machine a second OpenBLAS thread speeds a mini-batch epoch up by
+about 10%, but as soon as another process wants the CPU its spinning threads
+make training several times slower (see the README's speed section). It must be
+set before numpy is imported, hence here.
 """
 
 import os
