@@ -94,7 +94,7 @@ def loss(params: Params, values: Forward, labels: np.ndarray, config: RunConfig)
     total = data_loss(config.output, config.loss, values[f"z{last}"], values[f"a{last}"], labels)
     if config.l2:
         factor = l2_factor(config, labels.shape[0])
-        total += 0.5 * factor * sum(float(np.sum(params[f"W{l}"] ** 2)) for l in range(1, last + 1))
+        total += 0.5 * factor * sum(float(np.vdot(params[f"W{l}"], params[f"W{l}"])) for l in range(1, last + 1))
     return total
 
 

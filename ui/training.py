@@ -39,8 +39,8 @@ COMPARISON_KEY = "train.comparison"
 FIGURE_CACHE_KEY = "train.figures"
 FIGURE_CACHE_SIZE = 6  # finished figures kept per visitor (a few comparisons × log axis on/off)
 SLICE_SECONDS = 0.05  # each run trains this long before the other gets its turn
-REDRAW_SECONDS = 0.5  # the live chart is redrawn at most this often
-REDRAW_FACTOR = 9  # …and never sooner than this many times its last draw time (drawing stays under ~10%)
+REDRAW_SECONDS = 1.0  # the live chart is redrawn at most this often
+REDRAW_FACTOR = 20  # …and never sooner than this many times its last draw time (drawing stays near 5%)
 LIVE_POINTS = 300  # per-step series points per run on the live chart; the final chart keeps full detail
 CHART_HEIGHT = 640
 
@@ -237,7 +237,8 @@ def watch(comparison: Comparison, chart, progress, stop_slot) -> None:
     stop = threading.Event()
     pending = [(run, trainer.train(run.config, resources.splits_for(run.config), should_stop=stop.is_set))
                for run in comparison.runs if run.result is None]
-    start, next_draw, draws = time.perf_counter(), 0.0, 0
+    start, draws = time.perf_counter(), 0
+    next_draw = start + REDRAW_SECONDS / 2  # the first picture once there is something to see
     try:
         while pending:
             for item in list(pending):
@@ -247,7 +248,7 @@ def watch(comparison: Comparison, chart, progress, stop_slot) -> None:
                 draws += 1
                 began = time.perf_counter()
                 _draw_live(comparison, chart, progress, draws, began - start)
-                # Never spend more than about a tenth of the time drawing, however slow the machine.
+                # Never spend more than about a twentieth of the time drawing, however slow the machine.
                 drawn_in = time.perf_counter() - began
                 next_draw = time.perf_counter() + max(REDRAW_SECONDS, REDRAW_FACTOR * drawn_in)
     finally:
