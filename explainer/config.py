@@ -236,8 +236,6 @@ def validate(config: RunConfig) -> None:
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"{field.name} must be a finite number; got {value!r}")
         field.check(value)
-    if len(config.hidden) > MAX_HIDDEN_LAYERS:
-        raise ConfigError(f"at most {MAX_HIDDEN_LAYERS} hidden layers; got {len(config.hidden)}")
     if config.loss == "cross_entropy" and config.output == "linear":
         raise ConfigError("cross-entropy needs probabilities: use a softmax or sigmoid output, or MSE loss")
 
