@@ -234,7 +234,7 @@ def run_bench(data: Splits, rounds: int = 5, accuracy_epochs: int = 10,
         f"{key[9:]} {value:.2f}x" for key, value in figures.items() if key.startswith("ratio_") and value))
     for hidden in ACCURACY_ARCHITECTURES:
         accuracy = compare_accuracy(data, hidden, accuracy_epochs, threads, with_torch)
-        label = "-".join(str(size) for size in (784, *hidden, 10))
+        label = BENCH_CONFIG.replace(hidden=hidden).architecture
         figures[f"accuracy_{label}"] = accuracy
         report(f"test accuracy after {accuracy_epochs} epochs, {label}: "
                + ", ".join(f"{name} {value:.2%}" for name, value in accuracy.items()))

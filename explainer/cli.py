@@ -94,8 +94,7 @@ def cmd_presets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for preset in PRESETS.values():
         claimed = f"{preset.claimed:.2%}" if preset.claimed else "–"
         measured = f"{preset.measured:.2%}" if preset.measured else "–"
-        sizes = "-".join(str(size) for size in preset.config.layer_sizes)
-        print(f"{preset.name:24s} {sizes:18s} claimed {claimed:>7s}  measured {measured:>7s}  {preset.title}",
+        print(f"{preset.name:24s} {preset.config.architecture:18s} claimed {claimed:>7s}  measured {measured:>7s}  {preset.title}",
               file=out)
     return 0
 
@@ -118,9 +117,10 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data = prepare(mnist.train_images, mnist.train_labels, mnist.test_images, mnist.test_labels, config)
     print(f"{preset.title}: {data.sizes}", file=err)
     result = None
+    total = trainer.plan(config, len(data.y_train))[2]
     for event in trainer.train(config, data):
         if isinstance(event, trainer.Step):
-            show_bar(event, result_total(config, len(data.y_train)), err)
+            show_bar(event, total, err)
         elif isinstance(event, trainer.Evaluation) and event.step:
             print(f"\rstep {event.step:>6}  epoch {event.epoch:6.2f}  train acc {event.train_accuracy:.2%}  "
                   f"val acc {event.val_accuracy:.2%}  lr {event.lr:.3g}  {event.seconds:6.1f}s".ljust(90), file=err)
@@ -144,11 +144,6 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                    "diverged": result.diverged, "stop_reason": result.stop_reason}
         print(json.dumps(summary), file=out)
     return 1 if result.diverged else 0
-
-
-def result_total(config, n_train: int) -> int:
-    """Total number of steps a run of ``config`` makes."""
-    return trainer.plan(config, n_train)[2]
 
 
 def show_bar(event: trainer.Step, total: int, err: TextIO) -> None:

@@ -10,6 +10,7 @@ sidebar and the URL parser all read it instead of repeating it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,15 @@ class RunConfig:
     def layer_sizes(self) -> tuple[int, ...]:
         """Widths from input to output, e.g. ``(784, 128, 10)``."""
         return (784, *self.hidden, 10)
+
+    @property
+    def architecture(self) -> str:
+        """Layer widths as text, e.g. ``'784-256-128-10'``."""
+        return "-".join(str(size) for size in self.layer_sizes)
+
+    def key(self) -> str:
+        """The config as sorted JSON: equal for equal values even after Streamlit re-imports this module."""
+        return json.dumps(self.to_dict(), sort_keys=True)
 
     @property
     def full_batch(self) -> bool:

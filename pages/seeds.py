@@ -52,7 +52,7 @@ def _row(preset) -> dict[str, str]:
         "Preset": preset.title.split(":")[0],
         "Claimed": _percent(preset.claimed),
         "Measured": _percent(preset.measured),
-        "Layers": "-".join(map(str, c.layer_sizes)),
+        "Layers": c.architecture,
         "Functions": f"{ACTIVATIONS.get(c.activation, c.activation)} → {c.output}, {LOSSES.get(c.loss, c.loss)}",
         "Batch": f"full ({n_train:,})" if c.full_batch else f"{c.batch_size}, {SAMPLING[c.sampling]}",
         "η": f"{c.learning_rate:g}",

@@ -22,7 +22,7 @@ from explainer.presets import PRESETS  # noqa: E402
 def describe(name: str) -> str:
     """Architecture and training in a few words, e.g. '784-60-10 relu/sigmoid, batch 250, lr 0.001'."""
     config = PRESETS[name].config
-    sizes = "-".join(map(str, config.layer_sizes))
+    sizes = config.architecture
     batch = "full batch" if config.full_batch else f"batch {config.batch_size}"
     length = f"{config.steps:,} steps" if config.steps else f"{config.epochs} epochs"
     return f"{sizes} {config.activation}/{config.output} {config.loss}, {batch}, lr {config.learning_rate:g}, {length}"

@@ -31,17 +31,12 @@ def active_model() -> tuple[RunConfig, model.Params, str]:
     """
     result = state.last_result()
     if result is not None and not result.diverged:
-        return result.config, result.params, f"your last run: {sizes(result.config)}, {_training_done(result)}"
+        return result.config, result.params, f"your last run: {result.config.architecture}, {_training_done(result)}"
     config, params, where = resources.ready_model()
-    label = f"{where}: {sizes(config)}"
+    label = f"{where}: {config.architecture}"
     if result is not None:
         label += " (your last run diverged, so its weights cannot be used)"
     return config, params, label
-
-
-def sizes(config: RunConfig) -> str:
-    """Layer widths as '784-256-128-10'."""
-    return "-".join(str(size) for size in config.layer_sizes)
 
 
 def _training_done(result: trainer.TrainResult) -> str:

@@ -7,7 +7,6 @@ between sessions safe.
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
@@ -79,19 +78,14 @@ class RunStore:
     def get(self, config: RunConfig) -> trainer.TrainResult | None:
         """The finished run for ``config`` on the current dataset, if any."""
         with self._lock:
-            return self._runs.get((dataset_key(), _config_key(config)))
+            return self._runs.get((dataset_key(), config.key()))
 
     def put(self, result: trainer.TrainResult) -> None:
         """Keep a run that completed normally (not diverged, not stopped)."""
         if result.diverged or result.stop_reason:
             return
         with self._lock:
-            self._runs[(dataset_key(), _config_key(result.config))] = result
-
-
-def _config_key(config: RunConfig) -> str:
-    """The config as sorted JSON: survives Streamlit re-importing modules (which redefines RunConfig)."""
-    return json.dumps(config.to_dict(), sort_keys=True)
+            self._runs[(dataset_key(), result.config.key())] = result
 
 
 def dataset_key() -> str:

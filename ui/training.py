@@ -215,7 +215,7 @@ class Comparison:
 
 def same_configs(first, second) -> bool:
     """Equal configs, compared by value (Streamlit re-imports edited modules, which makes classes differ)."""
-    return [config.to_dict() for config in first] == [config.to_dict() for config in second]
+    return [config.key() for config in first] == [config.key() for config in second]
 
 
 def stored_comparison() -> Comparison | None:
