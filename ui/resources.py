@@ -16,11 +16,29 @@ import streamlit as st
 from explainer import trainer
 from explainer.config import RunConfig
 from explainer.data import Mnist, load_mnist, load_sample
+from explainer.memory import BoundedCache
 from explainer.persistence import ModelFileError, load_npz
 from explainer.prepare import Splits, prepare
 from explainer.presets import PRESETS
+from explainer.settings import MEMORY_SHARES, Settings
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "explainer" / "pretrained" / "recommended.npz"
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def settings() -> Settings:
+    """This server's limits, read once from the environment (see :mod:`explainer.settings`)."""
+    return Settings.from_env()
+
+
+@st.cache_resource(show_spinner=False, max_entries=len(MEMORY_SHARES))
+def server_cache(name: str) -> BoundedCache:
+    """The server-wide cache ``name`` (one of ``explainer.settings.MEMORY_SHARES``), bounded in bytes.
+
+    Its bound is that cache's share of ``settings().memory_bytes``, so all of them together stay
+    within the one memory budget.
+    """
+    return BoundedCache(name, int(settings().memory_bytes * MEMORY_SHARES[name]))
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,0 +1,95 @@
+"""How this server is allowed to use its machine, read once from the environment.
+
+Two profiles set the defaults: ``local`` (``streamlit run app.py`` on your own
+laptop: generous limits) and ``public`` (a shared demo on a small host: every
+job at most about two CPU-minutes, fewer jobs per visitor). Each value can be
+overridden on its own:
+
+=================================  =====================  =================  =====================================
+variable                           local default          public default     what it bounds
+=================================  =====================  =================  =====================================
+``EXPLAINER_PROFILE``              ``local``              ``public``         which column of defaults applies
+``EXPLAINER_WORKERS``              number of cores        number of cores    training processes (one BLAS thread)
+``EXPLAINER_MAX_JOB_SECONDS``      1800                   120                estimated CPU seconds of one run
+``EXPLAINER_MAX_JOBS_PER_VISITOR`` 4                      4                  queued + running runs of one visitor
+``EXPLAINER_MAX_QUEUED``           200                    60                 runs waiting on the whole server
+``EXPLAINER_MEMORY_MB``            256                    256                all in-memory caches of the server
+``EXPLAINER_RUNS_DIR``             cache dir ``/runs``    cache dir          finished runs kept on disk
+``EXPLAINER_RUNS_DISK_MB``         512                    512                the runs kept on disk
+=================================  =====================  =================  =====================================
+
+A value that is not a positive number is ignored with a log line (the default stays).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+PROFILES = ("local", "public")
+CACHE_NAME = "numpy-mnist-explainer"
+
+log = logging.getLogger("explainer.settings")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The server's limits (see the module docstring for the variables behind each field)."""
+
+    profile: str = "local"
+    workers: int = 2
+    max_job_seconds: float = 1800.0
+    max_jobs_per_visitor: int = 4
+    max_queued: int = 200
+    memory_bytes: int = 256 * 2**20
+    runs_dir: Path = Path(".")
+    runs_disk_bytes: int = 512 * 2**20
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``environ`` (default ``os.environ``)."""
+        env = os.environ if environ is None else environ
+        profile = env.get("EXPLAINER_PROFILE", "local").strip().lower()
+        if profile not in PROFILES:
+            log.warning("EXPLAINER_PROFILE=%r is not one of %s; using 'local'", profile[:40], PROFILES)
+            profile = "local"
+        public = profile == "public"
+
+        def number(name: str, default: float, kind: type = int) -> float:
+            raw = env.get(name)
+            if raw is None or not raw.strip():
+                return default
+            try:
+                value = kind(float(raw))
+            except (ValueError, OverflowError):
+                value = 0
+            if value <= 0:
+                log.warning("%s=%r is not a positive number; using %s", name, raw[:40], default)
+                return default
+            return value
+
+        return cls(
+            profile=profile,
+            workers=number("EXPLAINER_WORKERS", os.cpu_count() or 1),
+            max_job_seconds=number("EXPLAINER_MAX_JOB_SECONDS", 120.0 if public else 1800.0, float),
+            max_jobs_per_visitor=number("EXPLAINER_MAX_JOBS_PER_VISITOR", 4),
+            max_queued=number("EXPLAINER_MAX_QUEUED", 60 if public else 200),
+            memory_bytes=number("EXPLAINER_MEMORY_MB", 256) * 2**20,
+            runs_dir=Path(env.get("EXPLAINER_RUNS_DIR") or default_cache_dir() / "runs").expanduser(),
+            runs_disk_bytes=number("EXPLAINER_RUNS_DISK_MB", 512) * 2**20,
+        )
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache folder (``MNIST_CACHE_DIR`` when set, as the MNIST download uses)."""
+    if os.environ.get("MNIST_CACHE_DIR"):
+        return Path(os.environ["MNIST_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / CACHE_NAME
+
+
+# Shares of the memory budget, by cache. They add up to 1.
+MEMORY_SHARES = {"runs": 0.45, "splits": 0.25, "outputs": 0.1, "shapes": 0.2}
