@@ -20,6 +20,7 @@ the real dataset.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -103,6 +104,18 @@ class Mnist:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
         for array in (self.train_images, self.train_labels, self.test_images, self.test_labels):
             array.flags.writeable = False
+
+    @functools.cached_property
+    def key(self) -> str:
+        """Identity of the data, e.g. 'mnist-60000-10000-1a2b3c4d5e6f': equal content, equal key.
+
+        Finished runs are cached (in memory and on disk) under this key, so they are found again
+        after a restart or when the same files come from another folder.
+        """
+        digest = hashlib.blake2b(digest_size=6)
+        for array in (self.train_images, self.train_labels, self.test_images, self.test_labels):
+            digest.update(np.ascontiguousarray(array).data)
+        return f"mnist-{len(self.train_labels)}-{len(self.test_labels)}-{digest.hexdigest()}"
 
     @property
     def is_full(self) -> bool:
@@ -209,6 +222,17 @@ def load_sample() -> Mnist:
         role: read_idx(SAMPLE_DIR / name, _MAGIC[role]) for role, name in MNIST_FILES.items()
     }
     return _mnist(arrays, "sample", SAMPLE_DIR)
+
+
+def reload(source: str, location: str) -> Mnist:
+    """Read again a dataset found earlier by :func:`load_mnist` (in a worker process), never downloading.
+
+    ``source`` and ``location`` are the :class:`Mnist` fields of the first load.
+    """
+    if source == "sample":
+        return load_sample()
+    data = _load_directory(Path(location), "dataset")
+    return Mnist(data.train_images, data.train_labels, data.test_images, data.test_labels, source, location)
 
 
 def _load_directory(directory: Path, origin: str) -> Mnist:

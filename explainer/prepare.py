@@ -57,6 +57,16 @@ def normalize(images: np.ndarray, method: str) -> np.ndarray:
     return X
 
 
+def split_sizes(n_train_images: int, n_test_images: int, config: RunConfig) -> tuple[int, int, int]:
+    """(train, validation, test) image counts :func:`prepare` gives for a dataset of these sizes."""
+    if config.validation == "test_half":
+        train, val, test = n_train_images, n_test_images // 2, n_test_images - n_test_images // 2
+    else:
+        val = n_train_images // 6
+        train, test = n_train_images - val, n_test_images
+    return (min(train, config.train_size) if config.train_size else train), val, test
+
+
 def prepare(train_images: np.ndarray, train_labels: np.ndarray, test_images: np.ndarray,
             test_labels: np.ndarray, config: RunConfig) -> Splits:
     """Split and normalise MNIST arrays as ``config`` asks.
