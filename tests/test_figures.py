@@ -106,6 +106,33 @@ def test_training_curves_draw_each_run_in_its_own_colour(curve_data):
     assert "A: constant — val loss/acc" in legend and "B: exponential decay — train loss/acc" in legend
 
 
+def test_runs_differ_by_marker_and_line_style_not_only_colour(curve_data):
+    """Read in greyscale (or by a colour-blind learner), A and B still differ: markers and dashes."""
+    fig = curves.training_curves(curve_data)
+    by_name = {trace.name: trace for trace in fig.data}
+    a_val, b_val = by_name["A: constant — val loss/acc"], by_name["B: exponential decay — val loss/acc"]
+    assert a_val.marker.symbol != b_val.marker.symbol
+    a_train = by_name["A: constant — train loss/acc"]
+    assert a_train.marker.symbol != a_val.marker.symbol  # train vs val: hollow vs filled
+    assert a_train.line.dash != a_val.line.dash  # and dotted vs solid
+    a_loss, b_loss = by_name["A: constant — batch loss"], by_name["B: exponential decay — batch loss"]
+    assert a_loss.line.dash != b_loss.line.dash
+    assert by_name["A: constant — learning rate"].line.dash != by_name["B: exponential decay — learning rate"].line.dash
+
+
+@pytest.mark.parametrize("probability, text", [
+    (1.0, "100%"), (0.0, "0%"), (0.9996, ">99.9%"), (0.9994, "99.9%"), (0.0004, "<0.1%"),
+    (0.5, "50.0%"), (0.12345, "12.3%")])
+def test_percent_text_never_rounds_to_a_certainty_it_does_not_have(probability, text):
+    assert style.percent_text(probability) == text
+
+
+def test_percent_text_with_whole_percents():
+    assert style.percent_text(0.996, decimals=0) == ">99%"
+    assert style.percent_text(0.004, decimals=0) == "<1%"
+    assert style.percent_text(0.97, decimals=0) == "97%"
+
+
 def test_training_curves_rows_hold_loss_accuracy_and_learning_rate(curve_data, runs):
     fig = curves.training_curves(curve_data[:1])
     by_name = {trace.name: trace for trace in fig.data}
@@ -406,11 +433,22 @@ def test_probability_bars_highlight_the_prediction_and_a_wrong_true_label(probab
     assert sum(c == style.LIGHT_GREY for c in colors) == 8
     np.testing.assert_allclose(fig.data[0].y, 100 * p)
     assert "✗" in fig.layout.title.text
-    assert list(fig.data[0].text) == [f"{v:.1f}%" if v >= 1 else "" for v in 100 * p]  # no "0.0%" clutter
+    assert list(fig.data[0].text) == [style.percent_text(v) if v >= 0.01 else "" for v in p]  # no "0.0%" clutter
+    patterns = list(fig.data[0].marker.pattern.shape)
+    assert patterns[wrong] and not patterns[predicted]  # the true digit is hatched: not told by colour alone
     assert "✓" in prediction.probability_bars(p, label=predicted).layout.title.text
     scores = prediction.probability_bars(np.linspace(-3, 3, 10))  # a linear output
     assert scores.layout.yaxis.title.text == "score"
     assert_empty_message(prediction.probability_bars(np.zeros(0)))
+
+
+def test_a_near_certain_prediction_reads_the_same_in_the_chart_as_in_words():
+    """0.9997 is '>99.9%' in the bar label, hover and title, never '100.0%' (the Draw page's sentence agrees)."""
+    p = np.array([0.0001, 0.0002] + [0.0] * 7 + [0.9997])
+    fig = prediction.probability_bars(p)
+    assert fig.data[0].text[9] == ">99.9%" and fig.data[0].customdata[9] == ">99.9%"
+    assert "(>99.9%)" in fig.layout.title.text
+    assert "100.0%" not in fig.to_json()
 
 
 def test_hidden_activations_draw_one_strip_per_hidden_layer(data):

@@ -154,9 +154,11 @@ def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: i
     go.Figure
         Three rows sharing x = epoch. Row 1: the batch loss per step (faint,
         bucket-averaged to at most ``max_points`` points) with its moving average, and
-        the evaluated train (dotted) and validation (solid) loss as markers.
+        the evaluated train (hollow) and validation (filled) loss as markers.
         Row 2: train (dotted) and validation (solid) accuracy in %. Row 3: the
-        learning rate per step. Three legend entries per run, e.g.
+        learning rate per step. Run A's markers are circles and its own lines
+        solid, run B's squares and dashed (:func:`style.run_symbol`,
+        :func:`style.run_dash`). Three legend entries per run, e.g.
         ``"A: decay — batch loss"``, ``"A: decay — train loss/acc"``,
         ``"A: decay — val loss/acc"``; clicking one hides its loss and accuracy.
     """
@@ -165,7 +167,7 @@ def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: i
         return style.empty_figure("no data yet: start a training run", height=height)
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=[0.45, 0.35, 0.2])
     for i, run in enumerate(runs):
-        _add_run(fig, run, style.run_color(i), max_points)
+        _add_run(fig, run, i, max_points)
     fig.update_xaxes(title_text="epoch", row=3, col=1)
     fig.update_yaxes(title_text="loss", type="log" if log_loss else "linear", row=1, col=1)
     fig.update_yaxes(title_text="accuracy", ticksuffix="%", range=_accuracy_range(runs), row=2, col=1)
@@ -175,12 +177,16 @@ def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: i
     return fig
 
 
-def _add_run(fig: go.Figure, run: CurveData, color: str, max_points: int = MAX_POINTS) -> None:
-    """Draw one run's traces into the three rows.
+def _add_run(fig: go.Figure, run: CurveData, index: int, max_points: int = MAX_POINTS) -> None:
+    """Draw the ``index``-th run's traces into the three rows.
 
     Three legend entries per run (batch loss, train, val); each toggles its
-    loss and accuracy traces together.
+    loss and accuracy traces together. Besides its colour, a run is told
+    apart by its marker (filled for validation, hollow for training) and by
+    the line style of its batch loss and learning rate, so the curves read
+    without colour too.
     """
+    color, dash = style.run_color(index), style.run_dash(index)
     if len(run.step_loss):
         x = downsample(run.step_epochs, max_points)
         loss = downsample(run.step_loss, max_points)
@@ -189,17 +195,18 @@ def _add_run(fig: go.Figure, run: CurveData, color: str, max_points: int = MAX_P
         fig.add_trace(go.Scatter(x=x, y=loss, mode="lines", line=dict(color=color, width=1), opacity=0.25,
                                  name=f"{run.name} — batch loss (raw)", showlegend=False, hoverinfo="skip",
                                  **group), row=1, col=1)
-        fig.add_trace(go.Scatter(x=x, y=smooth(loss, span), mode="lines", line=dict(color=color, width=2),
+        fig.add_trace(go.Scatter(x=x, y=smooth(loss, span), mode="lines", line=dict(color=color, width=2, dash=dash),
                                  name=f"{run.name} — batch loss",
                                  hovertemplate="batch loss %{y:.4f} (smoothed)", **group), row=1, col=1)
         fig.add_trace(go.Scatter(x=x, y=downsample(run.step_lr, max_points), mode="lines",
-                                 line=dict(color=color, width=2),
+                                 line=dict(color=color, width=2, dash=dash),
                                  name=f"{run.name} — learning rate", showlegend=False,
                                  hovertemplate="η = %{y:.3g}"), row=3, col=1)
     if not run.evaluations:
         return
     epochs = [e.epoch for e in run.evaluations]
-    for kind, dash, symbol in (("train", "dot", "circle-open"), ("val", "solid", "circle")):
+    for kind, dash, symbol in (("train", "dot", style.run_symbol(index, hollow=True)),
+                               ("val", "solid", style.run_symbol(index))):
         group = dict(legendgroup=f"{run.name} — {kind}")
         fig.add_trace(go.Scatter(
             x=epochs, y=[getattr(e, f"{kind}_loss") for e in run.evaluations], mode="markers",

@@ -68,7 +68,8 @@ def class_counts(labels: np.ndarray | Mapping[str, np.ndarray], title: str | Non
     -------
     go.Figure
         One bar trace per split, x = digit, y = count; the counts show on hover (written on
-        twenty narrow bars they were too small to read).
+        twenty narrow bars they were too small to read). Every second split is hatched, so
+        the splits differ by more than colour.
     """
     groups = dict(labels) if isinstance(labels, Mapping) else {"images": labels}
     groups = {name: np.asarray(values, dtype=np.int64).ravel() for name, values in groups.items()}
@@ -77,7 +78,8 @@ def class_counts(labels: np.ndarray | Mapping[str, np.ndarray], title: str | Non
     fig = go.Figure()
     for i, (name, values) in enumerate(groups.items()):
         counts = np.bincount(values[(values >= 0) & (values <= 9)], minlength=10)[:10]
-        fig.add_trace(go.Bar(x=DIGITS, y=counts, name=name, marker_color=style.run_color(i),
+        pattern = dict(shape=style.SECOND_PATTERN if i % 2 else "")  # told apart without colour too
+        fig.add_trace(go.Bar(x=DIGITS, y=counts, name=name, marker=dict(color=style.run_color(i), pattern=pattern),
                              hovertemplate="digit %{x}: %{y:,} images<extra>" + name + "</extra>"))
     fig.update_xaxes(title="digit", tickmode="array", tickvals=DIGITS, type="category")
     fig.update_yaxes(title="images", rangemode="tozero")
@@ -131,6 +133,9 @@ def single_digit(image: np.ndarray, title: str = "", zrange: tuple[float, float]
     -------
     go.Figure
         One heatmap trace; hover shows row, column and the original value.
+        The axes span exactly the image, so marks added on top (a centre of
+        mass) never shrink it, and two square images of any pixel count
+        drawn at the same height come out the same size on screen.
     """
     raw = np.asarray(image, dtype=float)
     if raw.ndim == 1 and raw.size == 784:
@@ -149,9 +154,10 @@ def single_digit(image: np.ndarray, title: str = "", zrange: tuple[float, float]
         zmin, zmax = low, high if high > low else low + 1
     fig = go.Figure(go.Heatmap(z=raw, colorscale=style.GREYSCALE, zmin=zmin, zmax=zmax, showscale=False,
                                hovertemplate="row %{y}, column %{x}<br>value %{z:.3g}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", scaleratio=1, constrain="domain")
-    fig.update_xaxes(constrain="domain")
+    rows, cols = raw.shape
+    fig.update_yaxes(range=[rows - 0.5, -0.5], scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_xaxes(range=[-0.5, cols - 0.5], constrain="domain")
     style.hide_axes(fig)
     style.apply_layout(fig, title=title or None, height=height, legend=False)
-    fig.update_layout(margin=dict(l=5, r=5, t=40 if title else 5, b=5))
+    fig.update_layout(margin=dict(l=5, r=5, t=40 if title else 5, b=5), plot_bgcolor="black")
     return fig

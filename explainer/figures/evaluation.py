@@ -63,7 +63,10 @@ def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: i
     fig.add_trace(go.Heatmap(
         z=mistakes, x=digits, y=digits, colorscale=style.ERRORS, zmin=0, zmax=max(np.log1p(largest_mistake), 1e-9),
         name="mistakes", hoverinfo="skip", xgap=1, ygap=1,
-        colorbar=dict(title="mistakes", tickvals=tickvals, ticktext=ticktext, thickness=12, len=0.8)))
+        # Horizontal, under the matrix: on a phone a vertical bar would take a third of the width.
+        colorbar=dict(title=dict(text="mistakes", side="top"), tickvals=tickvals, ticktext=ticktext,
+                      thickness=10, len=0.8, orientation="h", x=0.5, xanchor="center", y=-0.04,
+                      yanchor="top")))
     fig.add_trace(go.Heatmap(z=correct, x=digits, y=digits, colorscale=style.CORRECT, zmin=0,
                              zmax=max(int(np.diag(counts).max()), 1), showscale=False, name="correct",
                              hoverinfo="skip", xgap=1, ygap=1))
@@ -74,7 +77,7 @@ def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: i
     share = np.where(support[rows] > 0, 100 * flat / np.maximum(support[rows], 1), np.nan)
     dark = np.where(diagonal.ravel(), flat > 0.55 * max(np.diag(counts).max(), 1),
                     np.log1p(flat) > 0.6 * np.log1p(max(largest_mistake, 1)))
-    colors = np.where(flat == 0, style.LIGHT_GREY, np.where(dark, "white", style.TEXT))
+    colors = np.where(flat == 0, style.MUTED, np.where(dark, "white", style.TEXT))
     hover = [f"true {r}, predicted {c}: {n:,} image{'s' if n != 1 else ''}"
              + (f" ({p:.1f}% of the {r}s)" if np.isfinite(p) else "")
              for r, c, n, p in zip(rows, cols, flat, share)]
@@ -86,7 +89,7 @@ def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: i
     fig.update_yaxes(title="true digit", autorange="reversed", scaleanchor="x", scaleratio=1,
                      constrain="domain", **ticks)
     style.apply_layout(fig, title=title, height=height, legend=False)
-    fig.update_layout(margin=dict(t=80 if title else 50), plot_bgcolor="white")
+    fig.update_layout(margin=dict(t=80 if title else 50, b=80), plot_bgcolor="white")
     return fig
 
 
@@ -104,7 +107,7 @@ def class_scores_bar(scores: ClassScores, title: str | None = None, height: int 
     Returns
     -------
     go.Figure
-        Two bar traces named "precision" and "recall", x = digit, y in %; the
+        Two bar traces named "precision" and "recall" (hatched), x = digit, y in %; the
         y axis starts a little below the lowest score (not at 0) so the
         differences between digits are visible. Values show on hover only
         (twenty labels over narrow bars run into each other).
@@ -116,19 +119,19 @@ def class_scores_bar(scores: ClassScores, title: str | None = None, height: int 
     digits = np.arange(len(precision))
     support = np.asarray(scores.support)
     fig = go.Figure()
-    for name, values, color, meaning in (
-            ("precision", precision, PRECISION_COLOR, "of the images predicted as %{x}, this share was right"),
-            ("recall", recall, RECALL_COLOR, "of the true %{x}s, this share was found")):
+    for name, values, color, pattern, meaning in (
+            ("precision", precision, PRECISION_COLOR, "", "of the images predicted as %{x}, this share was right"),
+            ("recall", recall, RECALL_COLOR, style.SECOND_PATTERN, "of the true %{x}s, this share was found")):
         percent = [float(100 * v) if np.isfinite(v) else None for v in values]
         fig.add_trace(go.Bar(
-            x=digits, y=percent, name=name, marker_color=color, customdata=support,
+            x=digits, y=percent, name=name, marker=dict(color=color, pattern=dict(shape=pattern)), customdata=support,
             hovertemplate=f"digit %{{x}}: {name} %{{y:.1f}}%<br>{meaning}<br>%{{customdata:,}} true %{{x}}s"
                           "<extra></extra>"))
     finite = 100 * np.concatenate([precision[np.isfinite(precision)], recall[np.isfinite(recall)]])
     low = max(0.0, float(np.floor(finite.min() / 5) * 5 - 5))
     for digit in digits[~(np.isfinite(precision) & np.isfinite(recall))]:
         fig.add_annotation(x=digit, y=low, yanchor="bottom", text="n/a", showarrow=False,
-                           font=dict(size=style.SMALL_SIZE, color=style.GREY))
+                           font=dict(size=style.SMALL_SIZE, color=style.MUTED))
     fig.update_xaxes(title="digit", tickmode="array", tickvals=digits)
     fig.update_yaxes(title="score", range=[low, 102], ticksuffix="%")
     style.apply_layout(fig, title=title, height=height)

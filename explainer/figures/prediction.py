@@ -29,7 +29,10 @@ def probability_bars(probabilities: np.ndarray, label: int | None = None, title:
     -------
     go.Figure
         One bar trace, x = digit 0..9, bar colours: blue = predicted digit,
-        vermillion = true digit when it differs, grey = others.
+        vermillion and hatched = true digit when it differs, grey = others.
+        Percentages (bar labels, hover, title) come from
+        :func:`style.percent_text`, so a 99.97% bar reads ">99.9%" as the
+        page's sentence does, never "100.0%".
     """
     values = np.asarray(probabilities, dtype=float).ravel()
     if values.size == 0 or not np.isfinite(values).any():
@@ -39,17 +42,19 @@ def probability_bars(probabilities: np.ndarray, label: int | None = None, title:
     percent = bool(np.nanmin(values) >= 0 and np.nanmax(values) <= 1)
     shown = 100 * values if percent else values
     colors = [style.LIGHT_GREY] * values.size
+    patterns = [""] * values.size
     if label is not None and 0 <= label < values.size and label != predicted:
         colors[label] = style.TRUE_LABEL_COLOR
+        patterns[label] = style.SECOND_PATTERN
     colors[predicted] = style.PREDICTED_COLOR
-    hover = [f"{v:.1f}%" if percent else f"{v:.3g}" for v in shown]
+    hover = [style.percent_text(v) if percent else f"{v:.3g}" for v in values]
     # Only bars of at least 1% get a label: ten "0.0%" labels are clutter.
     text = [label_text if not percent or v >= 1 else "" for label_text, v in zip(hover, shown)]
-    fig = go.Figure(go.Bar(x=digits, y=shown, marker_color=colors, text=text, textposition="outside",
-                           cliponaxis=False, name="output", customdata=hover,
+    fig = go.Figure(go.Bar(x=digits, y=shown, marker=dict(color=colors, pattern=dict(shape=patterns)),
+                           text=text, textposition="outside", cliponaxis=False, name="output", customdata=hover,
                            hovertemplate="digit %{x}: %{customdata}<extra></extra>"))
     if title is None:
-        title = f"predicted {predicted}" + (f" ({shown[predicted]:.1f}%)" if percent else "")
+        title = f"predicted {predicted}" + (f" ({hover[predicted]})" if percent else "")
         if label is not None:
             title += f" — true {label}" + (" ✓" if label == predicted else " ✗")
     fig.update_xaxes(title="digit", tickmode="array", tickvals=digits)

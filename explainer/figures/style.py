@@ -6,6 +6,12 @@ colours, distinguishable with every common colour-vision deficiency); signed
 values (weights, gradients, activations) always use the same red–blue scale
 with white at exactly zero; images always show white ink on black, as MNIST
 stores them.
+
+Colour is never the only carrier of meaning: run A and run B also differ by
+marker (circle vs square) and line style (solid vs dashed), and bars that
+compare two things (train vs test, precision vs recall, start vs end) differ
+by a hatch pattern too. Text drawn in a figure (:data:`TEXT`, :data:`MUTED`)
+has at least 4.5:1 contrast on white.
 """
 
 from __future__ import annotations
@@ -17,9 +23,16 @@ import plotly.graph_objects as go
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 RUN_A, RUN_B = RUN_COLORS[0], RUN_COLORS[1]
 
-GREY = "#8c8c8c"
+GREY = "#8c8c8c"  # graphics only (bars, lines): too light for text
 LIGHT_GREY = "#d9d9d9"
 TEXT = "#2a3f5f"
+MUTED = "#6b6b6b"  # secondary text in figures: 5.3:1 on white
+
+# What tells runs apart besides colour: run i gets marker RUN_SYMBOLS[i] and line style RUN_DASHES[i].
+RUN_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "star")
+RUN_DASHES = ("solid", "dash", "dashdot", "longdash", "dot", "longdashdot")
+# Hatching for the second of two compared bar series (train vs test, precision vs recall, start vs end).
+SECOND_PATTERN = "/"
 
 # Start vs end of training (weight histograms), and the highlighted bars.
 START_COLOR = GREY
@@ -64,6 +77,49 @@ def run_color(index: int) -> str:
     return RUN_COLORS[index % len(RUN_COLORS)]
 
 
+def run_symbol(index: int, hollow: bool = False) -> str:
+    """Marker of the ``index``-th run (circle, square, ...); ``hollow`` gives its open variant."""
+    symbol = RUN_SYMBOLS[index % len(RUN_SYMBOLS)]
+    return f"{symbol}-open" if hollow else symbol
+
+
+def run_dash(index: int) -> str:
+    """Line style of the ``index``-th run's own lines (solid for A, dashed for B, ...)."""
+    return RUN_DASHES[index % len(RUN_DASHES)]
+
+
+def percent_text(probability: float, decimals: int = 1) -> str:
+    """A probability as a percentage that never rounds to a claim it does not make.
+
+    ``0.9996`` is ``'>99.9%'``, not ``'100.0%'``; ``0.0004`` is ``'<0.1%'``,
+    not ``'0.0%'``; exactly 1 and exactly 0 are ``'100%'`` and ``'0%'``.
+    Every sentence and every chart of a probability uses this, so they agree.
+
+    Parameters
+    ----------
+    probability : float
+        A value in [0, 1].
+    decimals : int
+        Digits after the decimal point.
+
+    Returns
+    -------
+    str
+    """
+    value = float(probability)
+    if value >= 1:
+        return "100%"
+    if value <= 0:
+        return "0%"
+    step = 10.0 ** -decimals
+    shown = round(100 * value, decimals)
+    if shown >= 100:
+        return f">{100 - step:.{decimals}f}%"
+    if shown <= 0:
+        return f"<{step:.{decimals}f}%"
+    return f"{shown:.{decimals}f}%"
+
+
 def run_letter(index: int) -> str:
     """'A', 'B', ... for the ``index``-th run."""
     return chr(ord("A") + index % 26)
@@ -105,7 +161,7 @@ def empty_figure(message: str = NO_DATA, height: int = 260, title: str | None = 
     """A figure with no axes and ``message`` in the middle, for when there is nothing to draw."""
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=TITLE_SIZE, color=GREY))
+                       font=dict(size=TITLE_SIZE, color=MUTED))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return apply_layout(fig, title=title, height=height, legend=False)

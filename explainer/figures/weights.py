@@ -53,7 +53,7 @@ def weight_histograms(start: Params, end: Params, height: int = 320) -> go.Figur
     -------
     go.Figure
         One subplot per layer (W1, W2, ...), each with two overlaid bar traces
-        "start" (grey) and "end" (blue) over the same bins (at most 60), titled with the
+        "start" (grey, hatched) and "end" (blue) over the same bins (at most 60), titled with the
         matrix shape and its standard deviation before → after.
     """
     names = [name for name in _weight_names(end) if name in start]
@@ -67,9 +67,11 @@ def weight_histograms(start: Params, end: Params, height: int = 320) -> go.Figur
     for col, name in enumerate(names, start=1):
         edges = shared_bins(start[name], end[name])
         centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
-        for label, params, color in (("start", start, style.START_COLOR), ("end", end, style.END_COLOR)):
+        for label, params, color, pattern in (("start", start, style.START_COLOR, style.SECOND_PATTERN),
+                                              ("end", end, style.END_COLOR, "")):
             counts, _ = np.histogram(np.asarray(params[name], dtype=float), bins=edges)
-            fig.add_trace(go.Bar(x=centres, y=counts, width=width, name=label, marker_color=color,
+            fig.add_trace(go.Bar(x=centres, y=counts, width=width, name=label,
+                                 marker=dict(color=color, pattern=dict(shape=pattern)),
                                  opacity=0.55, legendgroup=label, showlegend=col == 1,
                                  hovertemplate=f"{name} {label}: %{{y:,}} weights near %{{x:.3g}}<extra></extra>"),
                           row=1, col=col)
