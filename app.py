@@ -15,11 +15,15 @@ import streamlit as st  # noqa: E402
 from ui import state  # noqa: E402
 from ui.dataset import dataset_panel  # noqa: E402
 from ui.errors import guarded  # noqa: E402
+from ui.frame import alias, follow_alias  # noqa: E402
 
 st.set_page_config(page_title="NumPy MNIST explainer", page_icon=":material/neurology:", layout="wide")
 
+# Streamlit serves the default page at "/" only, so "/overview" is a hidden alias that switches to it
+# (the default page's own url_path must then differ from the alias').
+OVERVIEW = st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="home", default=True)
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+    OVERVIEW,
     st.Page("pages/shapes.py", title="Shapes: forward & backward", icon=":material/calculate:", url_path="shapes"),
     st.Page("pages/train.py", title="Train: decay vs no decay", icon=":material/show_chart:", url_path="train"),
     st.Page("pages/evaluate.py", title="Evaluate", icon=":material/grid_on:", url_path="evaluate"),
@@ -27,7 +31,8 @@ PAGES = [
     st.Page("pages/seeds.py", title="Seed tutorials", icon=":material/eco:", url_path="seeds"),
 ]
 
-page = st.navigation(PAGES)
+page = st.navigation([*PAGES, alias(OVERVIEW, "overview")])
+follow_alias(page)
 with guarded("the sidebar"):
     st.session_state["config"] = state.sidebar()
     dataset_panel()

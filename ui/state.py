@@ -11,12 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.state.query_params import EMBED_QUERY_PARAMS_KEYS
 
 from explainer.config import FIELDS, RunConfig, parse_config
 from explainer.presets import PRESETS
+from ui.i18n import LANGUAGE_KEY, _
+from ui.text import inert
 
 DEFAULT_PRESET = "recommended"
 PRESET_KEY = "preset"
+# Keys a link may carry besides the config fields: the preset, the language (ui.i18n) and
+# Streamlit's own embedding switches (which st.query_params hides from the app anyway).
+OTHER_URL_KEYS = frozenset({PRESET_KEY, LANGUAGE_KEY, *EMBED_QUERY_PARAMS_KEYS})
+MAX_URL_NOTICES = 8  # a link with hundreds of bad keys gets this many notices and a count of the rest
 MAX_WIDTH = 2048
 GROUPS = {
     "Architecture": ("activation", "output", "loss", "init", "init_scale"),
@@ -51,17 +58,46 @@ def _on_preset_change() -> None:
 
 def _first_visit() -> None:
     """Read the URL once per session: preset, then any field overrides, with notices for bad values."""
-    params = {key: st.query_params.get(key) for key in st.query_params.keys()}
-    notices: list[str] = []
+    params, notices = read_url({key: st.query_params.get_all(key) for key in st.query_params.keys()})
     preset_name = params.pop(PRESET_KEY, None) or DEFAULT_PRESET
     if preset_name not in PRESETS:
-        notices.append(f"unknown preset {preset_name[:40]!r}; using {DEFAULT_PRESET!r}")
+        notices.append(_("unknown preset {name}; using {default}", name=inert(preset_name),
+                         default=inert(DEFAULT_PRESET)))
         preset_name = DEFAULT_PRESET
-    params.pop("embed", None)
+    params.pop(LANGUAGE_KEY, None)  # ui.i18n reads the language itself
     config, field_notices = parse_config(params, base=PRESETS[preset_name].config)
     st.session_state[PRESET_KEY] = preset_name
-    st.session_state["url_notices"] = notices + field_notices
+    # The core's notices quote the link's values: shown as plain text, never as Markdown.
+    st.session_state["url_notices"] = notices + [inert(notice, limit=160) for notice in field_notices]
     _load_into_widgets(config)
+
+
+def read_url(query: dict[str, list[str]]) -> tuple[dict[str, str], list[str]]:
+    """The last value of each known key of a link, and a notice for each repeated or unknown key.
+
+    Parameters
+    ----------
+    query : dict of str to list of str
+        Every key of the link with all its values in order (``st.query_params.get_all``).
+
+    Returns
+    -------
+    params : dict of str to str
+        The known keys (config fields, the preset, the language) and their last value.
+    notices : list of str
+        Markdown that shows the link's keys as plain text, cut short.
+    """
+    params: dict[str, str] = {}
+    notices: list[str] = []
+    for key, values in query.items():
+        if key not in FIELDS and key not in OTHER_URL_KEYS:
+            notices.append(_("ignored unknown setting {key}", key=inert(key)))
+            continue
+        if len(values) > 1:
+            notices.append(_("{key} is given {count} times; using the last value", key=inert(key),
+                             count=len(values)))
+        params[key] = values[-1] if values else ""
+    return params, notices
 
 
 def set_config(config: RunConfig, preset: str | None = None) -> None:
@@ -133,23 +169,34 @@ def sidebar() -> RunConfig:
 
 
 def _write_url(config: RunConfig) -> None:
-    """Keep the URL in step: the preset plus the fields that differ from it."""
+    """Keep the URL in step: the preset, the fields that differ from it, and the language if the link had one."""
     preset = st.session_state[PRESET_KEY]
     base = PRESETS[preset].config.to_dict()
-    wanted = {PRESET_KEY: preset}
+    wanted = {PRESET_KEY: [preset]}
     for name, value in config.to_dict().items():
         if value != base[name]:
-            wanted[name] = ",".join(map(str, value)) if name == "hidden" else str(value)
-    if {key: st.query_params.get(key) for key in st.query_params.keys()} != wanted:
-        st.query_params.from_dict(wanted)
+            wanted[name] = [",".join(map(str, value)) if name == "hidden" else str(value)]
+    language = st.query_params.get(LANGUAGE_KEY)
+    if language is not None:
+        wanted[LANGUAGE_KEY] = [language]
+    if {key: st.query_params.get_all(key) for key in st.query_params.keys()} != wanted:
+        st.query_params.from_dict({key: values[0] for key, values in wanted.items()})
 
 
 def show_url_notices() -> None:
-    """Tell the visitor which URL values were ignored (once per session)."""
+    """Tell the visitor which parts of the link were ignored (once per session).
+
+    The notices are Markdown in which everything taken from the link is inert
+    (see :mod:`ui.text`); a flood of them is cut to :data:`MAX_URL_NOTICES`.
+    """
     notices = st.session_state.pop("url_notices", [])
-    if notices:
-        st.warning("Some settings in the link were not valid and were replaced by defaults: "
-                   + "; ".join(notices))
+    if not notices:
+        return
+    shown = notices[:MAX_URL_NOTICES]
+    if len(notices) > len(shown):
+        shown.append(_("and {count} more", count=len(notices) - len(shown)))
+    st.warning(_("Some settings in the link were not valid and were replaced by defaults:") + "\n"
+               + "\n".join(f"- {notice}" for notice in shown))
 
 
 def preset_name() -> str:

@@ -26,9 +26,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 # --user-data-dir in ``launch``), so no profile flag here.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# Each page's URL path. Overview is st.navigation's default page, which Streamlit serves at "/" only
-# (its url_path is ignored; /overview answers "Page not found" and then runs the default page).
-PAGES = {"overview": "", "shapes": "shapes", "train": "train", "evaluate": "evaluate", "draw": "draw",
+# Each page's URL path. Overview is st.navigation's default page, served at "/"; "/overview" is a
+# hidden alias that switches to it (ui.frame.alias), so both open the Overview.
+PAGES = {"overview": "overview", "shapes": "shapes", "train": "train", "evaluate": "evaluate", "draw": "draw",
          "seeds": "seeds"}
 # Streamlit marks its root element with the script's state: initial -> running -> notRunning.
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning'][data-test-connection-state='CONNECTED']"
