@@ -6,6 +6,13 @@ page, a test) owns the loop and decides what to draw. It yields a
 accuracy is measured, and finally one :class:`Finished` with the result.
 It never prints.
 
+At every evaluation the trainer also looks inside the network
+(:mod:`explainer.diagnostics`): gradient and update sizes per layer, dead and
+saturated units, how many first-layer units are still distinct, and a few
+snapshots of the first layer's weights. The finished run carries that
+history and the loss along the straight line from its initial to its final
+weights (:mod:`explainer.landscape`).
+
 The seed fixes two independent random streams, one for the initial weights and
 one for the batch order, so two configs that differ only in, say, the
 learning-rate schedule see exactly the same initial weights and batches.
@@ -20,7 +27,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from . import model
+from . import diagnostics as inside
+from . import landscape, model
 from .config import RunConfig
 from .metrics import evaluate
 from .prepare import Splits
@@ -28,6 +36,7 @@ from .schedules import learning_rate_at
 
 EVAL_TRAIN_IMAGES = 10_000  # curves measure training accuracy on this many images
 EXPLOSION_FACTOR = 100.0  # a loss this many times the first one counts as exploding
+CHUNKED_FROM = 2 * model.CHUNK_ROWS  # batches this large run forward and backward chunk by chunk
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,11 @@ class Step:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Accuracy and data loss measured after ``step`` steps (0 = before training)."""
+    """Accuracy and data loss measured after ``step`` steps (0 = before training).
+
+    ``diagnostics`` holds what was measured inside the network at the same
+    moment (None when the trainer was asked not to look).
+    """
 
     step: int
     epoch: float
@@ -52,6 +65,7 @@ class Evaluation:
     train_accuracy: float
     val_loss: float
     val_accuracy: float
+    diagnostics: inside.Measurement | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,9 @@ class TrainResult:
 
     ``step_loss`` and ``step_lr`` are (steps_done,) arrays; ``stop_reason`` is
     None when the run completed, else why it stopped (diverged or asked to).
+    ``diagnostics`` is the inside of the run over its training (every
+    evaluation's measurement, first-layer snapshots, the loss along the line
+    from the initial to the final weights), or None when it was not measured.
     """
 
     config: RunConfig
@@ -72,6 +89,7 @@ class TrainResult:
     total_steps: int
     stop_reason: str | None = None
     diverged: bool = False
+    diagnostics: inside.Diagnostics | None = None
 
     @property
     def final(self) -> Evaluation:
@@ -127,7 +145,8 @@ def divergence_message(config: RunConfig, loss: float, step: int, lr: float) -> 
 
 
 def train(config: RunConfig, data: Splits, *, params: model.Params | None = None,
-          should_stop: Callable[[], bool] | None = None, evaluate_progress: bool = True) -> Iterator[Event]:
+          should_stop: Callable[[], bool] | None = None, evaluate_progress: bool = True,
+          diagnose: bool = True, chunk_rows: int = model.CHUNK_ROWS) -> Iterator[Event]:
     """Train a network on ``data`` as ``config`` describes, yielding events.
 
     Parameters
@@ -137,7 +156,11 @@ def train(config: RunConfig, data: Splits, *, params: model.Params | None = None
     should_stop : optional callable checked between steps; returning True ends
         the run early with a result.
     evaluate_progress : False skips every accuracy measurement (benchmarks
-        time the bare training loop this way).
+        time the bare training loop this way), and the diagnostics with them.
+    diagnose : False skips the diagnostics (for measuring their overhead).
+    chunk_rows : batches of at least twice this many images (full-batch
+        gradient descent) run forward, loss and backward chunk by chunk,
+        reading every image once per step; 0 switches that off.
     """
     init_rng, batch_rng = random_streams(config.seed)
     drawn = params if params is not None else model.init_params(config, init_rng)
@@ -148,6 +171,12 @@ def train(config: RunConfig, data: Splits, *, params: model.Params | None = None
     batch, per_epoch, total = plan(config, n)
     eval_every = config.eval_every or per_epoch
     X_eval, y_eval = X[:EVAL_TRAIN_IMAGES], y[:EVAL_TRAIN_IMAGES]
+    chunked = bool(chunk_rows) and batch >= 2 * chunk_rows
+    recorder = None
+    if evaluate_progress and diagnose:
+        X_probe, y_probe = ((data.X_val, data.y_val) if len(data.y_val) else (X, y))
+        recorder = inside.Recorder(config, X_probe[:inside.PROBE_IMAGES], y_probe[:inside.PROBE_IMAGES],
+                                   inside.planned_evaluations(total, eval_every))
 
     grads_out = {f"d{name}": np.empty_like(value) for name, value in params.items() if name[0] == "W"}
     velocity = {name: np.zeros_like(value) for name, value in params.items()} if config.momentum else {}
@@ -160,17 +189,24 @@ def train(config: RunConfig, data: Splits, *, params: model.Params | None = None
     def measure(step: int) -> Evaluation:
         train_loss, train_acc = evaluate(params, X_eval, y_eval, config)
         val_loss, val_acc = evaluate(params, data.X_val, data.y_val, config)
+        # After a step the gradient buffers hold that step's change ΔW (see _apply_update).
+        measured = recorder.measure(params, step, grads_out if step else None) if recorder else None
         record = Evaluation(step, step / per_epoch, learning_rate_at(config, step, total),
-                            time.perf_counter() - start, train_loss, train_acc, val_loss, val_acc)
+                            time.perf_counter() - start, train_loss, train_acc, val_loss, val_acc, measured)
         evaluations.append(record)
         return record
 
     def finish(done: int, reason: str | None = None, diverged: bool = False) -> Finished:
         for value in (*initial.values(), *params.values()):
             value.flags.writeable = False
+        history = None
+        if recorder is not None:
+            history = recorder.finish(params, done, diverged)
+            if not diverged:
+                history = history.with_line(*_loss_line(config, initial, params, X, y, done * batch))
         return Finished(TrainResult(config, params, initial, step_loss[:done].copy(),
                                     step_lr[:done].copy(), tuple(evaluations),
-                                    time.perf_counter() - start, total, reason, diverged))
+                                    time.perf_counter() - start, total, reason, diverged, history))
 
     if evaluate_progress:
         yield measure(0)
@@ -187,13 +223,17 @@ def train(config: RunConfig, data: Splits, *, params: model.Params | None = None
             xb = np.take(X, index, axis=0, out=X_batch[:len(index)])
             yb = y[index]
         lr = learning_rate_at(config, step, total)
-        values = model.forward(params, xb, config)
-        loss = model.loss(params, values, yb, config)
+        if chunked:
+            loss, grads = model.chunked_loss_and_grads(params, xb, yb, config, out=grads_out, chunk_rows=chunk_rows)
+        else:
+            values = model.forward(params, xb, config)
+            loss = model.loss(params, values, yb, config)
         if not math.isfinite(loss) or loss > limit:
             yield finish(step, divergence_message(config, loss, step + 1, lr), diverged=True)
             return
         limit = EXPLOSION_FACTOR * max(loss, 1.0) if step == 0 else limit
-        grads = model.backward(params, values, yb, config, out=grads_out)
+        if not chunked:
+            grads = model.backward(params, values, yb, config, out=grads_out)
         _apply_update(params, grads, lr, config.momentum, velocity)
         step_loss[step], step_lr[step] = loss, lr
         yield Step(step + 1, (step + 1) / per_epoch, loss, lr)
@@ -202,11 +242,19 @@ def train(config: RunConfig, data: Splits, *, params: model.Params | None = None
     yield finish(total)
 
 
+def _loss_line(config: RunConfig, initial: model.Params, final: model.Params, X: np.ndarray, y: np.ndarray,
+               samples_seen: int) -> tuple[np.ndarray, np.ndarray]:
+    """(t, loss) along the line from the initial to the final weights, on the first training images."""
+    count = landscape.line_images(samples_seen)
+    return landscape.LINE_T, landscape.loss_along_line(initial, final, X[:count], y[:count], config)
+
+
 def _apply_update(params: model.Params, grads: model.Grads, lr: float, momentum: float,
                   velocity: model.Params) -> None:
     """In-place SGD step W ← W - lr·v with v = momentum·v + dW (v = dW without momentum).
 
-    Works on the gradient buffers in place so no weight-sized array is allocated.
+    Works on the gradient buffers in place so no weight-sized array is allocated;
+    afterwards each ``dW_l`` buffer holds the change lr·v that was subtracted.
     """
     for name, value in params.items():
         grad = grads[f"d{name}"]

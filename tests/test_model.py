@@ -216,3 +216,41 @@ def test_l2_adds_half_lambda_sum_of_squared_weights_and_lambda_w_to_the_gradient
     np.testing.assert_allclose(g_decayed["db1"], g_plain["db1"], atol=1e-15)  # biases are not decayed
     per_batch = RunConfig(hidden=(16,), l2=0.3, l2_per_batch=True)
     assert model.l2_factor(per_batch, 8) == pytest.approx(0.3 / 8)
+
+
+# --- full-batch steps chunk by chunk --------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", [
+    RunConfig(hidden=(10,), activation="sigmoid", normalization="raw", l2=0.0),
+    RunConfig(hidden=(32, 16), activation="relu", l2=0.01),
+    RunConfig(hidden=(24,), activation="tanh", output="sigmoid", loss="cross_entropy", l2=0.1, l2_per_batch=True),
+    RunConfig(hidden=(16,), activation="leaky_relu", output="linear", loss="mse"),
+    RunConfig(hidden=(), output="softmax", loss="mse"),
+])
+@pytest.mark.parametrize("chunk_rows", [64, 100, 1000])
+def test_chunked_loss_and_grads_equal_the_whole_batch_up_to_float32_rounding(config, chunk_rows, sample):
+    # 700 real digits: 64 and 100 leave a partial last chunk, 1000 is one chunk for everything.
+    X = sample.train_images[:700].reshape(700, -1).astype(np.float32) / 255
+    y = sample.train_labels[:700].astype(np.int64)
+    params = model.init_params(config, np.random.default_rng(2))
+    values = model.forward(params, X, config)
+    whole_loss, whole = model.loss(params, values, y, config), model.backward(params, values, y, config)
+    loss, grads = model.chunked_loss_and_grads(params, X, y, config, chunk_rows=chunk_rows)
+    assert loss == pytest.approx(whole_loss, rel=1e-5)
+    assert set(grads) == set(whole)
+    for name, value in whole.items():
+        assert grads[name].shape == value.shape and grads[name].dtype == np.float32
+        np.testing.assert_allclose(grads[name], value, rtol=1e-4, atol=1e-5 * np.abs(value).max())
+
+
+def test_chunked_loss_and_grads_accumulate_into_the_given_buffers(small_batch):
+    X, y = small_batch
+    config = RunConfig(hidden=(16,), l2=0.01)
+    params = model.init_params(config, np.random.default_rng(0))
+    out = {"dW1": np.full((784, 16), 7.0, np.float32), "dW2": np.full((16, 10), 7.0, np.float32)}
+    _, grads = model.chunked_loss_and_grads(params, X, y, config, out=out, chunk_rows=3)
+    fresh = model.backward(params, model.forward(params, X, config), y, config)
+    assert grads["dW1"] is out["dW1"] and grads["dW2"] is out["dW2"]
+    for name in fresh:  # the 7s were cleared first, not added to
+        np.testing.assert_allclose(grads[name], fresh[name], rtol=1e-4, atol=1e-7)

@@ -365,3 +365,21 @@ def test_l2_shrinks_the_weights(sample_splits):
     a = run(plain, data, evaluate_progress=False)
     b = run(plain.replace(l2=0.5), data, evaluate_progress=False)
     assert np.linalg.norm(b.params["W1"]) < np.linalg.norm(a.params["W1"])
+
+
+# --- full batch: one read of the training set per step ------------------------------------
+
+
+@pytest.mark.parametrize("sampling", ["shuffle", "replacement"])
+def test_full_batch_chunked_training_equals_the_unchunked_step_up_to_float32_rounding(sampling, sample_splits):
+    config = RunConfig(hidden=(10,), activation="sigmoid", init="normal", normalization="raw", learning_rate=0.04,
+                       batch_size=0, steps=15, eval_every=5, train_size=3000, sampling=sampling, l2=0.01)
+    data = sample_splits(config)
+    chunked = run(config, data, chunk_rows=256)  # 3000 rows: 12 chunks, the last one partial
+    whole = run(config, data, chunk_rows=0)
+    np.testing.assert_allclose(chunked.step_loss, whole.step_loss, rtol=1e-5)
+    for name in whole.params:
+        np.testing.assert_allclose(chunked.params[name], whole.params[name], rtol=1e-4,
+                                   atol=1e-5 * np.abs(whole.params[name]).max())
+    assert [e.val_accuracy for e in chunked.evaluations] == pytest.approx([e.val_accuracy for e in whole.evaluations],
+                                                                           abs=2e-3)
