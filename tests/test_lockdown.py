@@ -141,3 +141,99 @@ def test_streamlits_own_control_flow_passes_through():
     at.run()
     assert not at.error and not at.exception
     assert [markdown.value for markdown in at.markdown] == ["before"]
+
+
+# --- the container image --------------------------------------------------------------------------
+
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+def _instructions() -> list[tuple[str, str]]:
+    """The Dockerfile as (INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    logical, pending = [], ""
+    for line in DOCKERFILE.read_text().splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        logical.append(pending + line)
+        pending = ""
+    return [(text.split(None, 1)[0].upper(), text.split(None, 1)[1].strip()) for text in logical]
+
+
+def _env() -> dict[str, str]:
+    env = {}
+    for instruction, arguments in _instructions():
+        if instruction == "ENV":
+            env.update(pair.split("=", 1) for pair in arguments.split())
+    return env
+
+
+def test_the_image_is_slim_python_3_11():
+    assert _instructions()[0] == ("FROM", "python:3.11-slim")
+
+
+def test_the_app_runs_as_a_non_root_user_with_a_writable_cache():
+    instructions = _instructions()
+    users = [(index, arguments) for index, (instruction, arguments) in enumerate(instructions)
+             if instruction == "USER"]
+    assert users, "no USER instruction: the app would run as root"
+    last_user = users[-1]
+    assert last_user[1] not in {"root", "0"}
+    cmd_index = max(index for index, (instruction, _) in enumerate(instructions) if instruction == "CMD")
+    assert last_user[0] < cmd_index
+    env = _env()
+    assert env["MNIST_CACHE_DIR"].startswith(env["HOME"] + "/")
+    assert any(instruction == "RUN" and "useradd" in arguments and "--home-dir " + env["HOME"] in arguments
+               for instruction, arguments in instructions)
+
+
+def test_the_port_comes_from_PORT_and_the_profile_is_public():
+    env = _env()
+    assert env["PORT"] == "8501"
+    assert env["EXPLAINER_PROFILE"] == "public"
+    (cmd,) = [arguments for instruction, arguments in _instructions() if instruction == "CMD"]
+    command = " ".join(json.loads(cmd))
+    assert "streamlit run app.py" in command
+    assert re.search(r"--server\.port=\\?\"?\$\{?PORT\}?", command), command
+
+
+def _healthcheck_command() -> str:
+    (healthcheck,) = [arguments for instruction, arguments in _instructions() if instruction == "HEALTHCHECK"]
+    assert "/_stcore/health" in healthcheck
+    return healthcheck.split(" CMD ", 1)[1]
+
+
+def test_the_health_check_passes_on_a_running_app_and_fails_without_one():
+    from tests.browser import harness
+
+    command = _healthcheck_command()
+    server = harness.start_server(timeout=90)
+    try:
+        port = server.url.rsplit(":", 1)[1]
+        healthy = subprocess.run(["sh", "-c", command], env={**os.environ, "PORT": port}, timeout=30)
+    finally:
+        server.stop()
+    assert healthy.returncode == 0
+    unhealthy = subprocess.run(["sh", "-c", command], env={**os.environ, "PORT": str(harness.free_port())},
+                               capture_output=True, timeout=30)
+    assert unhealthy.returncode != 0
+
+
+def test_dockerignore_keeps_the_app_and_drops_the_rest():
+    import fnmatch
+
+    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+
+    def ignored(path: str) -> bool:
+        return any(fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path.split("/")[0], pattern)
+                   for pattern in patterns)
+
+    for needed in ("app.py", "requirements.txt", ".streamlit/config.toml", "explainer/data.py", "ui/state.py",
+                   "pages/overview.py", "explainer/pretrained/recommended.npz", "explainer/sample",
+                   "locale/zh/LC_MESSAGES/messages.po"):
+        assert not ignored(needed), needed
+    for dropped in (".git", "tests", "artifacts", ".venv"):
+        assert ignored(dropped), dropped
