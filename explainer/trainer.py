@@ -36,7 +36,6 @@ from .schedules import learning_rate_at
 
 EVAL_TRAIN_IMAGES = 10_000  # curves measure training accuracy on this many images
 EXPLOSION_FACTOR = 100.0  # a loss this many times the first one counts as exploding
-CHUNKED_FROM = 2 * model.CHUNK_ROWS  # batches this large run forward and backward chunk by chunk
 
 
 @dataclass(frozen=True)
