@@ -3,7 +3,7 @@
 Subcommands::
 
     presets                                   list the presets
-    train --preset NAME [--epochs N] [--data-dir DIR] [--json] [--save FILE]
+    train --preset NAME [--epochs N] [--set FIELD=VALUE ...] [--data-dir DIR] [--json] [--save FILE]
     trace --preset NAME --batch M [--layout batch-first|feature-first]
     gradcheck                                 exit 1 if any relative error exceeds 1e-6
     bench [--rounds N] [--json]
@@ -22,7 +22,7 @@ from typing import Sequence, TextIO
 import numpy as np
 
 from . import trainer
-from .config import ConfigError
+from .config import FIELDS, ConfigError, RunConfig
 from .data import Mnist, MnistError, load_mnist
 from .gradcheck import TOLERANCE, check_gradients, standard_configs
 from .idx import IdxError
@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a preset on MNIST")
     train.add_argument("--preset", required=True, choices=list(PRESETS), metavar="NAME")
     train.add_argument("--epochs", type=positive_int, help="override the preset's epochs (clears its step count)")
+    train.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", type=setting,
+                       help="change one config field of the preset, e.g. --set init=zeros --set hidden=64; "
+                            f"repeatable; fields: {', '.join(FIELDS)}")
     train.add_argument("--data-dir", help="folder with the four MNIST files (default: $MNIST_DIR, cache, download)")
     train.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     train.add_argument("--save", metavar="FILE.npz", help="save the trained weights")
@@ -76,9 +79,39 @@ def positive_int(text: str) -> int:
     return value
 
 
+def setting(text: str) -> tuple[str, object]:
+    """argparse type: ``FIELD=VALUE`` checked like a value from a URL (field known, value in range)."""
+    name, equals, raw = text.partition("=")
+    name = name.strip()
+    if not equals:
+        raise argparse.ArgumentTypeError(f"{text!r} is not FIELD=VALUE")
+    if name not in FIELDS:
+        raise argparse.ArgumentTypeError(f"unknown field {name!r}; choose from {', '.join(FIELDS)}")
+    try:
+        value = FIELDS[name].coerce(raw.strip())
+        FIELDS[name].check(value)
+    except (ConfigError, TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return name, value
+
+
+def configured(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunConfig:
+    """The preset's config with ``--epochs`` and every ``--set`` applied; a bad combination exits 2."""
+    config = get_preset(args.preset).config
+    if args.epochs is not None:
+        config = config.replace(epochs=args.epochs, steps=0)
+    try:
+        return config.replace(**dict(args.set))
+    except ConfigError as error:
+        parser.error(f"argument --set: {error}")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run a command; returns the process exit code."""
-    args = build_parser().parse_args(argv)  # exits 2 with a usage message on bad arguments
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 with a usage message on bad arguments
+    if args.command == "train":
+        args.config = configured(parser, args)
     try:
         return COMMANDS[args.command](args, out, err)
     except (MnistError, IdxError, ModelFileError, ConfigError, OSError) as error:
@@ -112,7 +145,7 @@ def load_data(data_dir: str | None, err: TextIO) -> Mnist:
 def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Train a preset with a live progress bar; optionally a JSON summary and saved weights."""
     preset = get_preset(args.preset)
-    config = preset.config if args.epochs is None else preset.config.replace(epochs=args.epochs, steps=0)
+    config = args.config
     mnist = load_data(args.data_dir, err)
     data = prepare(mnist.train_images, mnist.train_labels, mnist.test_images, mnist.test_labels, config)
     print(f"{preset.title}: {data.sizes}", file=err)
@@ -134,16 +167,26 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"test accuracy {test_accuracy:.2%} (seed claims {preset.claimed:.2%})" if preset.claimed
           else f"test accuracy {test_accuracy:.2%}", file=out)
     if args.save:
-        save_npz(args.save, result.params, config)
+        save_npz(args.save, result.params, config, result.diagnostics)
         print(f"saved {args.save}", file=err)
     if args.json:
         summary = {"preset": preset.name, "test_accuracy": test_accuracy, "test_loss": test_loss,
                    "train_accuracy": train_accuracy, "epochs": result.step_loss.size / trainer.plan(
                        config, len(data.y_train))[1], "steps": int(result.step_loss.size),
                    "seconds": result.seconds, "data_source": mnist.source, "data": mnist.description,
-                   "diverged": result.diverged, "stop_reason": result.stop_reason}
+                   "diverged": result.diverged, "stop_reason": result.stop_reason, "config": config.to_dict(),
+                   "diagnostics": result.diagnostics.to_json() if result.diagnostics else [],
+                   "loss_line": _loss_line_json(result.diagnostics)}
         print(json.dumps(summary), file=out)
     return 1 if result.diverged else 0
+
+
+def _loss_line_json(diagnostics) -> dict[str, list]:
+    """The loss along the line from the initial to the final weights as {"t": [...], "loss": [...]}."""
+    if diagnostics is None:
+        return {"t": [], "loss": []}
+    return {"t": [float(t) for t in diagnostics.line_t],
+            "loss": [float(v) if np.isfinite(v) else None for v in diagnostics.line_loss]}
 
 
 def show_bar(event: trainer.Step, total: int, err: TextIO) -> None:

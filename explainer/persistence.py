@@ -1,7 +1,9 @@
 """Save and load trained weights: ``.npz`` with the config inside, or the second seed's CSV files.
 
 An ``.npz`` holds ``W1, b1, ...`` (batch-first shapes, float32) and a
-``config`` entry with the run's config as JSON text. Loading never unpickles
+``config`` entry with the run's config as JSON text, and optionally the run's
+diagnostics as flat ``diag_*`` arrays (:func:`explainer.diagnostics.to_arrays`).
+Loading never unpickles
 (``allow_pickle=False``) and checks every array's name, shape, dtype and
 finiteness against that config, so a file from elsewhere cannot smuggle in
 objects or mismatched shapes.
@@ -22,6 +24,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .config import ConfigError, RunConfig
+from .diagnostics import ARRAY_PREFIX, Diagnostics, from_arrays, to_arrays
 from .model import Params
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -41,28 +44,38 @@ def expected_shapes(config: RunConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def save_npz(target: str | os.PathLike | BinaryIO, params: Params, config: RunConfig) -> None:
-    """Write weights and config to ``target`` (a path or a binary file object)."""
+def save_npz(target: str | os.PathLike | BinaryIO, params: Params, config: RunConfig,
+             diagnostics: Diagnostics | None = None) -> None:
+    """Write weights and config (and the run's diagnostics, if given) to ``target`` (a path or a binary file)."""
     arrays = {name: np.asarray(value, dtype=np.float32) for name, value in params.items()}
+    if diagnostics is not None:
+        arrays.update(to_arrays(diagnostics))
     np.savez_compressed(target, config=np.array(json.dumps(config.to_dict())), **arrays)
 
 
-def npz_bytes(params: Params, config: RunConfig) -> bytes:
+def npz_bytes(params: Params, config: RunConfig, diagnostics: Diagnostics | None = None) -> bytes:
     """The ``.npz`` file as bytes, for a download button."""
     buffer = io.BytesIO()
-    save_npz(buffer, params, config)
+    save_npz(buffer, params, config, diagnostics)
     return buffer.getvalue()
 
 
 def load_npz(source: str | os.PathLike | bytes | BinaryIO, name: str = "model file") -> tuple[RunConfig, Params]:
-    """Read and validate a model saved by :func:`save_npz`.
+    """Read and validate a model saved by :func:`save_npz` (its diagnostics, if any, are checked and left out).
 
     Raises
     ------
     ModelFileError
         naming what is wrong: not an npz, too big, no or bad config, missing or
-        extra arrays, a wrong shape or dtype, non-finite values.
+        extra arrays, a wrong shape or dtype, non-finite values, broken diagnostics.
     """
+    config, params, _diagnostics = load_run_npz(source, name)
+    return config, params
+
+
+def load_run_npz(source: str | os.PathLike | bytes | BinaryIO,
+                 name: str = "model file") -> tuple[RunConfig, Params, Diagnostics | None]:
+    """Like :func:`load_npz`, and also the run's diagnostics (None when the file has none)."""
     if isinstance(source, (str, os.PathLike)):
         name = Path(source).name
         if Path(source).stat().st_size > MAX_FILE_BYTES:
@@ -86,7 +99,17 @@ def load_npz(source: str | os.PathLike | bytes | BinaryIO, name: str = "model fi
         config = RunConfig.from_dict(json.loads(str(contents.pop("config"))))
     except (json.JSONDecodeError, ConfigError, TypeError) as error:
         raise ModelFileError(f"{name} has an invalid config: {error}") from error
-    return config, _checked(contents, config, name)
+    extra = {key: contents.pop(key) for key in list(contents) if key.startswith(ARRAY_PREFIX)}
+    diagnostics = None
+    if extra:
+        try:
+            diagnostics = from_arrays(extra)
+        except ValueError as error:
+            raise ModelFileError(f"{name} has broken diagnostics: {error}") from error
+        if diagnostics.units != config.layer_sizes[1:]:
+            raise ModelFileError(f"{name}: its diagnostics describe layers {diagnostics.units}, "
+                                 f"the config has {config.layer_sizes[1:]}")
+    return config, _checked(contents, config, name), diagnostics
 
 
 def _checked(arrays: dict[str, np.ndarray], config: RunConfig, name: str) -> Params:

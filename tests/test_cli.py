@@ -84,6 +84,41 @@ def test_bad_arguments_exit_2_with_usage_and_no_traceback(args):
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("setting", [
+    "init", "colour=blue", "hidden=-5", "hidden=64,", "init=ones", "learning_rate=0", "learning_rate=fast",
+    "epochs=1e9", "loss=cross_entropy",  # the last: cross-entropy on seed 3's linear output is refused
+])
+def test_a_bad_set_value_exits_2_with_usage_and_no_traceback(setting):
+    result = run_cli("train", "--preset", "seed3-four-layer-mse", "--set", setting, "--data-dir", str(SAMPLE_DIR))
+    assert result.returncode == 2, result.stderr
+    assert "usage:" in result.stderr and "--set" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_set_changes_the_config_and_the_json_carries_the_diagnostics(tmp_path):
+    saved = tmp_path / "zeros.npz"
+    result = run_cli("train", "--preset", "recommended", "--set", "hidden=16", "--set", "init=zeros",
+                     "--set", "steps=12", "--set", "eval_every=4", "--set", "train_size=2000",
+                     "--data-dir", str(SAMPLE_DIR), "--json", "--save", str(saved))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["steps"] == 12
+    assert summary["config"]["hidden"] == [16] and summary["config"]["init"] == "zeros"
+    records = summary["diagnostics"]
+    assert [record["step"] for record in records] == [0, 4, 8, 12]
+    for record in records:
+        assert record["distinct_units"] == 1  # all-zero init: the 16 units stay one
+        assert len(record["layers"]) == 2
+        for layer in record["layers"]:
+            assert {"grad_norm", "update_ratio", "weight_norm", "dead_fraction", "saturated_fraction"} <= set(layer)
+        assert record["layers"][0]["dead_fraction"] == 1.0  # ReLU at z = 0 everywhere: every unit dead
+    line = summary["loss_line"]
+    assert len(line["t"]) == len(line["loss"]) > 0 and 0.0 in line["t"] and 1.0 in line["t"]
+    from explainer.persistence import load_run_npz
+    config, _, diagnostics = load_run_npz(saved)
+    assert config.init == "zeros" and [r.step for r in diagnostics.records] == [0, 4, 8, 12]
+
+
 def test_a_broken_data_directory_is_one_clear_line_and_exit_1(tmp_path):
     for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                  "t10k-labels-idx1-ubyte.gz"):

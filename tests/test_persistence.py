@@ -337,3 +337,41 @@ def test_a_csv_with_nan_is_refused(tmp_path):
     with pytest.raises(ModelFileError, match="NaN"):
         load_csv(tmp_path, CONFIG)
 
+
+
+# --- a run's diagnostics travel with its weights -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained(sample_splits):
+    from explainer.trainer import run
+
+    config = RunConfig(hidden=(12,), batch_size=50, steps=6, eval_every=2, train_size=300)
+    return run(config, sample_splits(config))
+
+
+def test_diagnostics_round_trip_through_the_npz(trained):
+    from explainer.persistence import load_run_npz
+
+    data = npz_bytes(trained.params, trained.config, trained.diagnostics)
+    config, params, diagnostics = load_run_npz(data)
+    assert config == trained.config
+    assert_same_params(params, trained.params)
+    assert diagnostics.records == trained.diagnostics.records
+    assert np.array_equal(diagnostics.snapshots, trained.diagnostics.snapshots)
+    assert np.array_equal(diagnostics.line_loss, trained.diagnostics.line_loss)
+    assert load_npz(data)[0] == trained.config  # the plain loader still reads the file
+    assert load_run_npz(npz_bytes(trained.params, trained.config))[2] is None
+
+
+def test_broken_or_mismatched_diagnostics_are_refused(trained):
+    from explainer.diagnostics import to_arrays
+
+    arrays = {**trained.params, **to_arrays(trained.diagnostics)}
+    broken = raw_npz(json.dumps(trained.config.to_dict()), **{**arrays, "diag_step": np.zeros(1, np.int64)})
+    with pytest.raises(ModelFileError, match="broken diagnostics"):
+        load_npz(broken)
+    other = RunConfig(hidden=(12,), activation="tanh")  # same shapes, so only the units could disagree
+    wrong_units = raw_npz(json.dumps(other.to_dict()), **{**arrays, "diag_units": np.array([13, 10])})
+    with pytest.raises(ModelFileError):
+        load_npz(wrong_units)
