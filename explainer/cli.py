@@ -111,7 +111,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 with a usage message on bad arguments
     if args.command == "train":
-        args.config = configured(parser, args)
+        subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        args.config = configured(subcommands.choices["train"], args)
     try:
         return COMMANDS[args.command](args, out, err)
     except (MnistError, IdxError, ModelFileError, ConfigError, OSError) as error:
