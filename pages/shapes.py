@@ -111,7 +111,8 @@ def _phase_buttons(ops: list[Operation], index: int) -> None:
 
 def _thumbnails(images: np.ndarray, labels: np.ndarray) -> None:
     zoomed = [np.kron(image, np.ones((THUMB_ZOOM, THUMB_ZOOM), dtype=np.uint8)) for image in images]
-    st.image(zoomed, caption=[f"label {int(label)}" for label in labels], width=28 * THUMB_ZOOM)
+    st.image(zoomed, caption=[f"label {int(label)}" for label in labels], width=28 * THUMB_ZOOM,
+             alt=[f"Training image {i + 1} of the batch: a handwritten {int(label)}" for i, label in enumerate(labels)])
 
 
 def _picture_caption(tensor: Tensor, op: Operation, config, m: int, ff: bool) -> str:
