@@ -19,11 +19,15 @@ initializer, never as task arguments.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.machinery
 import logging
 import multiprocessing
 import os
 import queue as queues
+import sys
 import threading
+import types
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -32,6 +36,25 @@ from .worker import DatasetRef, JobSpec
 
 WORKER_NICE = 5  # worker processes yield to the web server when the cores are busy
 log = logging.getLogger("explainer.engines")
+
+
+@contextlib.contextmanager
+def _plain_main():
+    """Let new worker processes start without importing the web app's script.
+
+    A process started by ``spawn`` or ``forkserver`` first re-imports the parent's ``__main__``
+    from its file. Inside ``streamlit run`` that is the page script (Streamlit installs it as
+    ``__main__``), which must never run in a worker. A stand-in whose module name ends in
+    ``.__main__`` tells multiprocessing there is nothing to re-import.
+    """
+    main = sys.modules["__main__"]
+    stand_in = types.ModuleType("__main__")
+    stand_in.__spec__ = importlib.machinery.ModuleSpec("explainer.__main__", None)
+    sys.modules["__main__"] = stand_in
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 class ProcessEngine:
@@ -67,6 +90,11 @@ class ProcessEngine:
         self._executor = ProcessPoolExecutor(
             self.capacity, mp_context=self._context, initializer=worker.init_process_worker,
             initargs=(self._queue, self._flags, self.preload, WORKER_NICE))
+        # Start every worker now (one per task while none is idle), under a plain __main__: later
+        # submissions find idle workers and never start a process from inside a page script.
+        with _plain_main():
+            for _ in range(self.capacity):
+                self._executor.submit(worker.ready)
 
     @property
     def slots(self) -> int:

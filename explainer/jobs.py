@@ -298,7 +298,9 @@ class JobManager:
             return sum(len(q) for q in self._queues.values())
 
     def close(self) -> None:
-        """Cancel everything and stop the engine and the monitor thread."""
+        """Cancel everything and stop the engine and the monitor thread (a second call does nothing)."""
+        if self._closed.is_set():
+            return
         with self._lock:
             for job in list(self._active.values()):
                 self._cancel(job)

@@ -67,6 +67,14 @@ def split_sizes(n_train_images: int, n_test_images: int, config: RunConfig) -> t
     return (min(train, config.train_size) if config.train_size else train), val, test
 
 
+def test_rows(test_images: np.ndarray, test_labels: np.ndarray, config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Only the test split of :func:`prepare`: (X_test (n, 784) float32, y_test (n,) int64)."""
+    if config.validation == "test_half":
+        half = len(test_labels) // 2
+        test_images, test_labels = test_images[half:], test_labels[half:]
+    return normalize(test_images, config.normalization), test_labels.astype(np.int64)
+
+
 def prepare(train_images: np.ndarray, train_labels: np.ndarray, test_images: np.ndarray,
             test_labels: np.ndarray, config: RunConfig) -> Splits:
     """Split and normalise MNIST arrays as ``config`` asks.

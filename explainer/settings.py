@@ -92,4 +92,4 @@ def default_cache_dir() -> Path:
 
 
 # Shares of the memory budget, by cache. They add up to 1.
-MEMORY_SHARES = {"runs": 0.45, "splits": 0.25, "outputs": 0.1, "shapes": 0.2}
+MEMORY_SHARES = {"runs": 0.3, "splits": 0.15, "outputs": 0.2, "shapes": 0.15, "figures": 0.2}

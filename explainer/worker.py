@@ -133,6 +133,11 @@ def init_process_worker(queue, flags, preload: DatasetRef | None, nice: int) -> 
     install(QueueChannel(queue, flags), preload, nice)
 
 
+def ready() -> int:
+    """A task that only proves the worker is up (the engine starts every worker with one): its pid."""
+    return os.getpid()
+
+
 def dataset(ref: DatasetRef) -> Mnist:
     """The raw dataset ``ref`` names, read on first use and kept (at most :data:`DATASETS_KEPT`)."""
     data = _datasets.get(ref.key)

@@ -10,6 +10,7 @@ v2 behaviour, then returns an AppTest for ``app.py``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -38,9 +39,20 @@ def new_app(query: dict[str, str] | None = None, timeout: float = 120) -> AppTes
 
 
 def clear_caches() -> None:
-    """Caches outlive AppTest instances in one process; tests that need a fresh server call this."""
+    """A fresh server: caches outlive AppTest instances in one process, and so would the job manager.
+
+    Stops the job manager's worker processes, clears Streamlit's caches and deletes the finished
+    runs kept on disk (``EXPLAINER_RUNS_DIR``, a temporary folder during the tests).
+    """
+    from ui import jobs
+
+    jobs.close_managers()
     st.cache_data.clear()
     st.cache_resource.clear()
+    runs = os.environ.get("EXPLAINER_RUNS_DIR")
+    if runs:
+        for path in Path(runs).glob("run-*.npz"):
+            path.unlink(missing_ok=True)
 
 
 def texts(at: AppTest) -> str:

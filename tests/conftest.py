@@ -7,6 +7,7 @@ reads ``MNIST_DIR`` (CI sets it) and skips when the files are not there.
 """
 
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,9 @@ import pytest
 from explainer.config import RunConfig
 from explainer.data import MNIST_FILES, load_mnist, load_sample
 from explainer.prepare import Splits, normalize, prepare
+
+# The tests (and the servers they start) keep finished runs in a folder of their own, never the developer's.
+os.environ["EXPLAINER_RUNS_DIR"] = tempfile.mkdtemp(prefix="explainer-test-runs-")
 
 # Read at import: tests/test_data.py removes MNIST_DIR while its own tests run.
 FULL_DIR = Path(os.environ.get("MNIST_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist")
@@ -61,3 +65,10 @@ def full_mnist():
     mnist = load_mnist(FULL_DIR)
     assert mnist.is_full
     return mnist
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the worker processes of any job manager the AppTest tests started."""
+    from ui import jobs
+
+    jobs.close_managers()

@@ -16,10 +16,13 @@ import streamlit as st
 
 from explainer import model, trainer
 from explainer.config import RunConfig
+from explainer.figures.style import percent_text
+from explainer.i18n import N_
 from explainer.preprocess import to_network_input
 from ui import resources, state
+from ui.i18n import _, ngettext
 
-TRAIN_HINT = "Train your own network on the **Train** page and it is used here instead."
+TRAIN_HINT = N_("Train your own network on the **Train** page and it is used here instead.")  # shown as _(TRAIN_HINT)
 
 
 def active_model() -> tuple[RunConfig, model.Params, str]:
@@ -31,11 +34,12 @@ def active_model() -> tuple[RunConfig, model.Params, str]:
     """
     result = state.last_result()
     if result is not None and not result.diverged:
-        return result.config, result.params, f"your last run: {result.config.architecture}, {_training_done(result)}"
+        return result.config, result.params, _("your last run: {architecture}, {done}",
+                                               architecture=result.config.architecture, done=_training_done(result))
     config, params, where = resources.ready_model()
     label = f"{where}: {config.architecture}"
     if result is not None:
-        label += " (your last run diverged, so its weights cannot be used)"
+        label += " " + _("(your last run diverged, so its weights cannot be used)")
     return config, params, label
 
 
@@ -43,10 +47,14 @@ def _training_done(result: trainer.TrainResult) -> str:
     """'trained 3 epochs', 'trained 1.5 epochs', 'stopped after 0.4 epochs' or '… 250 steps'."""
     steps = len(result.step_loss)
     per_epoch = next((e.step / e.epoch for e in result.evaluations if e.step > 0 and e.epoch > 0), None)
-    amount = f"{steps / per_epoch:.3g} epochs" if per_epoch else f"{steps:,} steps"
-    if amount == "1 epochs":
-        amount = "1 epoch"
-    return f"stopped after {amount}" if result.stop_reason else f"trained {amount}"
+    if per_epoch:
+        epochs = f"{steps / per_epoch:.3g}"
+        amount = ngettext("{count} epoch", "{count} epochs", 1 if epochs == "1" else 2, count=epochs)
+    else:
+        amount = ngettext("{count} step", "{count} steps", steps, count=f"{steps:,}")
+    if result.stop_reason:
+        return _("stopped after {amount}", amount=amount)
+    return _("trained {amount}", amount=amount)
 
 
 def fingerprint(params: model.Params) -> str:
@@ -86,13 +94,12 @@ class Reading:
     def confidence(self, output: str) -> str:
         """One sentence on how sure the network is, in words that fit its output layer (``config.output``)."""
         top = float(self.outputs[self.predicted])
-        if output == "softmax":
-            shown = ">99.9%" if top > 0.999 else f"{top:.1%}"
-            return f"The network gives it a **{shown}** probability."
+        if output == "softmax":  # the same text as the bar chart's label (percent_text), never ">99.9%" vs "100.0%"
+            return _("The network gives it a **{probability}** probability.", probability=percent_text(top))
         if output == "sigmoid":
-            return (f"Its sigmoid output is **{top:.3f}** (each of the ten outputs is squashed on its own; "
-                    "they need not sum to 1).")
-        return f"Its score is **{top:.3g}** (a linear output gives scores, not probabilities)."
+            return _("Its sigmoid output is **{value}** (each of the ten outputs is squashed on its own; "
+                     "they need not sum to 1).", value=percent_text(top))
+        return _("Its score is **{value:.3g}** (a linear output gives scores, not probabilities).", value=top)
 
 
 def read_image(config: RunConfig, params: model.Params, image28: np.ndarray) -> Reading:
@@ -124,17 +131,17 @@ class ModelOutputs:
 
 def outputs_on_test_set(config: RunConfig, params: model.Params) -> ModelOutputs:
     """The network's outputs on the test split (computed once per network, config and dataset)."""
-    return _outputs_on_test_set(fingerprint(params), config, resources.dataset_key(), params)
+    # Keyed by the params' fingerprint (the arrays are not hashable); one read-only copy shared between
+    # sessions, in the server's byte-bounded 'outputs' cache.
+    key = (fingerprint(params), config.key(), resources.dataset_key())
 
+    def build() -> ModelOutputs:
+        X_test, y_test = resources.test_split(config)
+        outputs = model.predict_proba(params, X_test, config)
+        outputs.flags.writeable = False
+        return ModelOutputs(outputs, y_test, X_test)
 
-@st.cache_resource(show_spinner="Running the test images through the network…", max_entries=8)
-def _outputs_on_test_set(model_key: str, config: RunConfig, dataset: str, _params: model.Params) -> ModelOutputs:
-    # Keyed by the params' fingerprint (model_key): the arrays are not hashable, and the underscore
-    # in _params keeps Streamlit from trying. cache_resource shares one read-only copy between sessions.
-    splits = resources.splits_for(config)
-    outputs = model.predict_proba(_params, splits.X_test, config)
-    outputs.flags.writeable = False
-    return ModelOutputs(outputs, splits.y_test, splits.X_test)
+    return resources.server_cache("outputs").get_or_compute(key, build)
 
 
 def most_confused(confusion: np.ndarray) -> tuple[int, int]:

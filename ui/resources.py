@@ -1,24 +1,25 @@
-"""Things every visitor shares, loaded once per server: MNIST, prepared splits, finished runs, the ready model.
+"""Things every visitor shares, loaded once per server: settings, MNIST, byte-bounded caches, the ready model.
 
 Streamlit's ``cache_resource`` keeps one copy per server process. Everything
 cached here is read-only (arrays are marked so), which is what makes sharing
-between sessions safe.
+between sessions safe. Values whose size varies (test splits, test-set
+outputs, Shapes traces, figures, finished runs) live in the byte-bounded
+caches of :func:`server_cache`, all within the one memory budget of the
+settings; the server never prepares a training set (the workers do).
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
-from explainer import trainer
 from explainer.config import RunConfig
 from explainer.data import Mnist, load_mnist, load_sample
 from explainer.memory import BoundedCache
 from explainer.persistence import ModelFileError, load_npz
-from explainer.prepare import Splits, prepare
+from explainer.prepare import split_sizes, test_rows
 from explainer.presets import PRESETS
 from explainer.settings import MEMORY_SHARES, Settings
 
@@ -41,7 +42,7 @@ def server_cache(name: str) -> BoundedCache:
     return BoundedCache(name, int(settings().memory_bytes * MEMORY_SHARES[name]))
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def _mnist_holder() -> dict[str, Mnist]:
     """A per-server slot for the dataset, so 'load the full set' upgrades everyone at once."""
     return {}
@@ -69,56 +70,34 @@ def use_sample() -> None:
     _mnist_holder()["data"] = load_sample()
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _splits(source: str, location: str, normalization: str, validation: str, train_size: int) -> Splits:
+def test_split(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(X_test (n, 784) float32, y_test (n,) int64) of ``config``'s split of the current dataset.
+
+    The server never prepares training sets (workers do); the test rows it needs for Evaluate are
+    kept in the byte-bounded 'splits' cache, read-only.
+    """
     data = mnist()
-    config = RunConfig(normalization=normalization, validation=validation, train_size=train_size)
-    splits = prepare(data.train_images, data.train_labels, data.test_images, data.test_labels, config)
-    for array in vars(splits).values():
-        array.flags.writeable = False
-    return splits
+
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        X, y = test_rows(data.test_images, data.test_labels, config)
+        X.flags.writeable = y.flags.writeable = False
+        return X, y
+
+    return server_cache("splits").get_or_compute((data.key, config.normalization, config.validation), build)
 
 
-def splits_for(config: RunConfig) -> Splits:
-    """Training/validation/test arrays for ``config`` on the current dataset (cached)."""
+def split_sizes_for(config: RunConfig) -> tuple[int, int, int]:
+    """(train, validation, test) image counts of ``config`` on the current dataset."""
     data = mnist()
-    return _splits(data.source, data.location, config.normalization, config.validation,
-                   min(config.train_size, len(data.train_labels)))
-
-
-class RunStore:
-    """Finished runs, keyed by (dataset, config), shared by every visitor. Diverged runs are never stored."""
-
-    def __init__(self) -> None:
-        self._runs: dict[tuple[str, str], trainer.TrainResult] = {}
-        self._lock = threading.Lock()
-
-    def get(self, config: RunConfig) -> trainer.TrainResult | None:
-        """The finished run for ``config`` on the current dataset, if any."""
-        with self._lock:
-            return self._runs.get((dataset_key(), config.key()))
-
-    def put(self, result: trainer.TrainResult) -> None:
-        """Keep a run that completed normally (not diverged, not stopped)."""
-        if result.diverged or result.stop_reason:
-            return
-        with self._lock:
-            self._runs[(dataset_key(), result.config.key())] = result
+    return split_sizes(len(data.train_labels), len(data.test_labels), config)
 
 
 def dataset_key() -> str:
-    """Which dataset results belong to: 'sample' or the folder the full set came from."""
-    data = mnist()
-    return f"{data.source}:{data.location}:{len(data.train_labels)}"
+    """Which dataset results belong to (:attr:`explainer.data.Mnist.key`: the same for the same content)."""
+    return mnist().key
 
 
-@st.cache_resource(show_spinner=False)
-def run_store() -> RunStore:
-    """The server-wide store of finished runs."""
-    return RunStore()
-
-
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def ready_model() -> tuple[RunConfig, dict[str, np.ndarray], str]:
     """(config, params, where from) of the recommended preset, for visitors who have not trained yet.
 
@@ -129,6 +108,11 @@ def ready_model() -> tuple[RunConfig, dict[str, np.ndarray], str]:
         config, params = load_npz(PRETRAINED)
         return config, params, "the shipped recommended model (trained on the full MNIST)"
     except (OSError, ModelFileError):
+        from ui import jobs  # the job layer needs these resources; import it only for this rare case
+
         config = PRESETS["recommended"].config
-        result = trainer.run(config, splits_for(config))
+        job = jobs.manager().request(config, jobs.dataset(), (len(mnist().train_labels), len(mnist().test_labels)),
+                                     "server")
+        jobs.manager().wait([job], timeout=600)
+        result = jobs.manager().result(job)
         return config, result.params, f"the recommended preset, trained on this server's {mnist().description}"
