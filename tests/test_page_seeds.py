@@ -1,8 +1,12 @@
-"""The Seed tutorials page: the table of presets and the button that trains one on the Train page."""
+"""The Seed tutorials page: the table of presets, each preset trained here as a shared job, and the Train-page pair."""
 
+import time
+
+from explainer import jobs
 from explainer.presets import PRESETS
 from tests.apptest_support import clear_caches, new_app, texts
-from ui import training
+from ui import jobs as job_layer
+from ui import seeds, training
 
 
 def open_seeds_page():
@@ -31,14 +35,53 @@ def test_the_table_lists_every_preset_with_claimed_and_measured_accuracy():
     recommended = table[table["Preset"] == "Recommended"].iloc[0]
     assert (recommended["η"], recommended["Momentum"]) == ("0.1", "0.9")
     assert recommended["Functions"] == "ReLU → softmax, CE"
-    assert "few minutes" in " ".join(warning.value for warning in at.warning)
+    assert "a minute or two" in " ".join(warning.value for warning in at.warning)
+    assert set(table["Here"]) == {"—"}  # nothing trained on this fresh server yet
     for name in PRESETS:
         assert at.button(key=f"seeds.train.{name}").proto.label == "Train this preset"
+        assert at.button(key=f"seeds.compare.{name}").proto.label == "Decay vs none on the Train page"
 
 
-def test_train_this_preset_switches_to_train_with_the_preset_and_trains():
+def settle(at, name: str, timeout: float = 120) -> None:
+    """Rerun as the card's live fragment would until the preset's run has ended."""
+    deadline = time.monotonic() + timeout
+    while at.session_state[seeds.JOBS_KEY][name].active:
+        assert time.monotonic() < deadline, "the preset's run did not finish"
+        time.sleep(0.2)
+        at.run()
+    at.run()
+    assert not at.exception
+
+
+def test_a_preset_trains_here_once_and_the_next_visitor_gets_it_from_the_store():
     at = open_seeds_page()
     at.button(key="seeds.train.seed1-relu-sigmoid").click().run(timeout=120)
+    assert not at.exception
+    job = at.session_state[seeds.JOBS_KEY]["seed1-relu-sigmoid"]
+    assert job.config == PRESETS["seed1-relu-sigmoid"].config
+    settle(at, "seed1-relu-sigmoid")
+    assert job.status == jobs.DONE
+    assert "Validation accuracy here:" in texts(at)
+    table = at.dataframe[0].value
+    here = table.loc[table["Preset"] == "Seed 1", "Here"].iloc[0]
+    assert here.endswith("%") and set(table.loc[table["Preset"] != "Seed 1", "Here"]) == {"—"}
+    assert job_layer.manager().counts["computed"] == 1
+
+    second = new_app()  # another visitor, same server
+    second.run()
+    second.switch_page("pages/seeds.py").run()
+    second.button(key="seeds.train.seed1-relu-sigmoid").click().run()
+    assert second.session_state[seeds.JOBS_KEY]["seed1-relu-sigmoid"].from_cache
+    assert "answered from its store at once" in texts(second)
+    assert job_layer.manager().counts["computed"] == 1
+    second.button(key="seeds.use.seed1-relu-sigmoid").click().run()
+    assert second.session_state["preset"] == "seed1-relu-sigmoid"
+    assert second.session_state["last_result"].config == PRESETS["seed1-relu-sigmoid"].config
+
+
+def test_decay_vs_none_switches_to_train_with_the_preset_and_trains():
+    at = open_seeds_page()
+    at.button(key="seeds.compare.seed1-relu-sigmoid").click().run(timeout=120)
     assert not at.exception
     preset = PRESETS["seed1-relu-sigmoid"]
     assert "Train: decay vs no decay" in texts(at)
@@ -46,8 +89,15 @@ def test_train_this_preset_switches_to_train_with_the_preset_and_trains():
     assert at.session_state["config"] == preset.config
     assert at.sidebar.number_input(key="cfg.batch_size").value == 250
     assert at.sidebar.selectbox(key="cfg.normalization").value == "raw"
-    a, b = at.session_state[training.COMPARISON_KEY].runs
+    comparison = at.session_state[training.COMPARISON_KEY]
+    a, b = comparison.runs
     assert (a.config, b.config) == (preset.config.replace(schedule="exponential"), preset.config)
-    assert all(run.result is not None and run.result.stop_reason is None for run in (a, b))
-    assert at.session_state["last_result"] is b.result  # the run that is the preset as written
+    deadline = time.monotonic() + 120
+    while comparison.going:  # (AppTest reruns the page it was opened on: go back to Train each time)
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+        at.switch_page("pages/train.py").run()
+    at.switch_page("pages/train.py").run()
+    assert all(run.result() is not None and run.result().stop_reason is None for run in (a, b))
+    assert at.session_state["last_result"] is b.result()  # the run that is the preset as written
     assert len(at.metric) == 2
