@@ -15,9 +15,11 @@ import streamlit as st  # noqa: E402
 from ui import state  # noqa: E402
 from ui.dataset import dataset_panel  # noqa: E402
 from ui.errors import guarded  # noqa: E402
+from ui import i18n, look  # noqa: E402
 from ui.frame import alias, follow_alias  # noqa: E402
 
 st.set_page_config(page_title="NumPy MNIST explainer", page_icon=":material/neurology:", layout="wide")
+i18n.start_session()  # this visitor's language (?lang=, else the browser's, else English), before any text
 
 # Streamlit serves the default page at "/" only, so "/overview" is a hidden alias that switches to it
 # (the default page's own url_path must then differ from the alias').
@@ -29,11 +31,15 @@ PAGES = [
     st.Page("pages/evaluate.py", title="Evaluate", icon=":material/grid_on:", url_path="evaluate"),
     st.Page("pages/draw.py", title="Draw a digit", icon=":material/draw:", url_path="draw"),
     st.Page("pages/seeds.py", title="Seed tutorials", icon=":material/eco:", url_path="seeds"),
+    st.Page("pages/glossary.py", title=i18n._("Glossary · 术语表"), icon=":material/translate:", url_path="glossary"),
 ]
 
 page = st.navigation([*PAGES, alias(OVERVIEW, "overview")])
 follow_alias(page)
+look.apply_css()
+i18n.mark_document_language()
 with guarded("the sidebar"):
+    i18n.language_switch()
     st.session_state["config"] = state.sidebar()
     dataset_panel()
 state.show_url_notices()

@@ -28,6 +28,10 @@ BOX = 20  # the digit is scaled to fit a BOX × BOX square
 CENTER = 14.0  # centre of mass target, in pixel-index coordinates (MNIST's own mean is 13.99, 14.01)
 MIN_INK_PIXELS = 10  # fewer inked pixels than this is a stray click, not a digit
 RESAMPLE = Image.Resampling.LANCZOS
+# How far a 28×28 image may stray from MNIST's placement before we call it out (see Placement).
+SMALL_BELOW = 14.0  # px: under 70% of the 20-px box
+LARGE_ABOVE = 24.0  # px: the ink comes within 2 px of the edges, where MNIST keeps at least 4
+OFF_CENTRE_ABOVE = 3.0  # px between the centre of mass and the middle (MNIST: well under 1)
 
 # ITU-R 601 luma weights, the ones Pillow uses for RGB -> L.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -167,6 +171,72 @@ def naive_resize(rgba_or_gray: np.ndarray, threshold: float = 0.05) -> np.ndarra
     small = _resize(gray, (SIDE, SIDE))
     peak = small.max()
     return (small / peak).astype(np.float32) if peak > 0 else None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How the ink of a 28×28 image is placed, next to what every MNIST digit looks like.
+
+    An MNIST digit's longer side is 20 px and its centre of mass sits at the
+    middle, (14, 14). The naive resize keeps whatever the canvas had; this
+    says, in numbers, how far that is from MNIST, so a page can explain a
+    misreading by what actually happened rather than by a guess.
+
+    Attributes
+    ----------
+    size : float
+        Longer side of the ink's bounding box, in pixels.
+    offset : float
+        Distance from the centre of mass to (14, 14), in pixels.
+    """
+
+    size: float
+    offset: float
+
+    @property
+    def small(self) -> bool:
+        """Much smaller than an MNIST digit (longer side under :data:`SMALL_BELOW` px)."""
+        return self.size < SMALL_BELOW
+
+    @property
+    def large(self) -> bool:
+        """Filling the frame, without MNIST's margin (longer side over :data:`LARGE_ABOVE` px)."""
+        return self.size > LARGE_ABOVE
+
+    @property
+    def off_centre(self) -> bool:
+        """Centre of mass more than :data:`OFF_CENTRE_ABOVE` px from the middle."""
+        return self.offset > OFF_CENTRE_ABOVE
+
+    @property
+    def like_mnist(self) -> bool:
+        """About MNIST's size and position: neither small, nor too large, nor off-centre."""
+        return not (self.small or self.large or self.off_centre)
+
+
+def placement(image28: np.ndarray, threshold: float = 0.05) -> Placement | None:
+    """Size and position of the ink in a 28×28 image in [0, 1] (e.g. :func:`naive_resize`'s output).
+
+    Parameters
+    ----------
+    image28 : ndarray, shape (28, 28)
+        Ink intensity in [0, 1].
+    threshold : float
+        Intensity above which a pixel counts as ink for the bounding box.
+
+    Returns
+    -------
+    Placement or None
+        None when no pixel is ink.
+    """
+    image = np.asarray(image28, dtype=np.float32)
+    ink = image > threshold
+    if not ink.any():
+        return None
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    size = float(max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1))
+    row, col = center_of_mass(image)
+    return Placement(size, float(np.hypot(row - CENTER, col - CENTER)))
 
 
 def to_network_input(image28: np.ndarray, normalization: str) -> np.ndarray:

@@ -31,8 +31,15 @@ def chart(at, key: str) -> dict:
     return json.loads(found[0].proto.spec)
 
 
+def gallery(at):
+    """The mistakes gallery's images (an st.image list) of the last run."""
+    lists = at.get("image")
+    assert len(lists) == 1, f"expected one image gallery, found {len(lists)}"
+    return lists[0].proto.imgs
+
+
 def captions(at) -> list[str]:
-    return chart(at, "evaluate.mistakes")["data"][1]["text"]
+    return [image.caption for image in gallery(at)]
 
 
 def metric(at, label: str) -> str:
@@ -44,8 +51,9 @@ def test_shipped_model_scores_above_90_percent_with_every_chart():
     accuracy = float(metric(at, "Test accuracy").rstrip("%")) / 100
     assert accuracy > 0.9
     assert "shipped recommended model" in texts(at)
-    for key in ("evaluate.confusion", "evaluate.scores", "evaluate.mistakes"):
+    for key in ("evaluate.confusion", "evaluate.scores"):
         assert chart(at, key)["data"]
+    assert gallery(at)
     counts = chart(at, "evaluate.confusion")["data"][-1]["text"]  # the count written in every cell
     assert len(counts) == 100 and sum(map(int, counts)) == int(metric(at, "Test images").replace(",", ""))
 
@@ -83,7 +91,29 @@ def test_the_diagonal_cell_explains_instead_of_showing_mistakes():
     at.selectbox(key="evaluate.true").set_value(3).run()
     at.selectbox(key="evaluate.predicted").set_value(3).run()
     assert any("diagonal" in info.value for info in at.info)
-    assert not [e for e in at.get("plotly_chart") if e.proto.id.endswith("evaluate.mistakes")]
+    assert not at.get("image")
+
+
+def test_every_mistake_image_has_alt_text_naming_it():
+    """A screen reader hears which test image each picture is and what the network made of it."""
+    at = evaluate_page()
+    true, predicted = at.selectbox(key="evaluate.true").value, at.selectbox(key="evaluate.predicted").value
+    for image in gallery(at):
+        assert re.fullmatch(rf"Test image \d+: a handwritten {true} that the network read as {predicted} "
+                            r"\((>?\d+%)\)\.", image.alt), image.alt
+
+
+def test_both_charts_have_a_summary_and_a_table():
+    at = evaluate_page()
+    alts = {chart.proto.id.split("-")[-1]: chart.proto.alt for chart in at.get("plotly_chart")}
+    accuracy = metric(at, "Test accuracy")
+    right = int(round(float(accuracy.rstrip("%")) / 100 * int(metric(at, "Test images").replace(",", ""))))
+    assert f"{right:,} on the diagonal" in alts["evaluate.confusion"]
+    assert "recall" in alts["evaluate.scores"]
+    confusion_table, scores_table = at.table
+    assert confusion_table.value.shape == (10, 10)
+    assert int(confusion_table.value.to_numpy().trace()) == right
+    assert list(scores_table.value.columns) == ["precision", "recall", "test images"]
 
 
 def test_the_page_evaluates_the_learners_last_run(sample_splits):

@@ -45,4 +45,18 @@ def test_network_follows_the_sidebar_width():
 
 def test_links_to_every_other_page():
     at = overview()
-    assert {link.proto.page for link in at.page_link} == {"shapes", "train", "evaluate", "draw", "seeds"}
+    assert {link.proto.page for link in at.page_link} == {"shapes", "train", "evaluate", "draw", "seeds", "glossary"}
+
+
+def test_every_chart_has_a_summary_and_the_numbers_behind_it():
+    """A screen reader gets one sentence per chart; the counts and the layers are also tables."""
+    at = overview()
+    alts = {chart.proto.id.split("-")[-1]: chart.proto.alt for chart in at.get("plotly_chart")}
+    assert all(alts.values()), alts
+    counts = next(alt for key, alt in alts.items() if key.endswith("overview.counts"))
+    assert "train" in counts and "test" in counts and "digit" in counts
+    assert len(at.table) == 2  # the class counts and the network's layers, each in an expander
+    layers = at.table[1].value
+    assert list(layers["units"]) == [784, 256, 128, 10] and layers.index[0] == "input"
+    assert list(layers["weights in"]) == [0, 784 * 256, 256 * 128, 128 * 10]
+    assert len(at.expander) == 2 + 1  # + the sidebar's "Network and training"
