@@ -24,6 +24,7 @@ A value that is not a positive number is ignored with a log line (the default st
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,7 @@ class Settings:
                 value = kind(float(raw))
             except (ValueError, OverflowError):
                 value = 0
-            if value <= 0:
+            if not 0 < value < math.inf:
                 log.warning("%s=%r is not a positive number; using %s", name, raw[:40], default)
                 return default
             return value
