@@ -76,7 +76,7 @@ def test_a_preset_trains_here_once_and_the_next_visitor_gets_it_from_the_store()
     assert job_layer.manager().counts["computed"] == 1
     second.button(key="seeds.use.seed1-relu-sigmoid").click().run()
     assert second.session_state["preset"] == "seed1-relu-sigmoid"
-    assert second.session_state["last_result"].config == PRESETS["seed1-relu-sigmoid"].config
+    assert job_layer.resolve(second.session_state["last_result"]).config == PRESETS["seed1-relu-sigmoid"].config
 
 
 def test_decay_vs_none_switches_to_train_with_the_preset_and_trains():
@@ -99,5 +99,5 @@ def test_decay_vs_none_switches_to_train_with_the_preset_and_trains():
         at.switch_page("pages/train.py").run()
     at.switch_page("pages/train.py").run()
     assert all(run.result() is not None and run.result().stop_reason is None for run in (a, b))
-    assert at.session_state["last_result"] is b.result()  # the run that is the preset as written
+    assert job_layer.resolve(at.session_state["last_result"]) is b.result()  # the run that is the preset as written
     assert len(at.metric) == 2

@@ -97,7 +97,7 @@ def test_train_both_runs_then_the_store_answers_instantly():
     assert computed() == 2
     accuracies = [metric.value for metric in at.metric]
     assert len(accuracies) == 2 and all(value.endswith("%") for value in accuracies)
-    assert at.session_state["last_result"] is a.result()  # A matches the sidebar, so Evaluate and Draw use it
+    assert job_layer.resolve(at.session_state["last_result"]) is a.result()  # A matches the sidebar, so Evaluate and Draw use it
     assert {button.proto.label for button in at.get("download_button")} >= {
         "Download run A's model (.npz)", "Download both runs' curves (.csv)"}
 

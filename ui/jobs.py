@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import os
 import weakref
+from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.runtime import Runtime
@@ -71,6 +72,29 @@ def request(config: RunConfig) -> Job:
     """This visitor's job for ``config`` on the current dataset (raises :class:`explainer.jobs.JobRefused`)."""
     data = resources.mnist()
     return manager().request(config, DatasetRef.of(data), (len(data.train_labels), len(data.test_labels)), me())
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A finished run named by (dataset key, config); its weights stay in the server's run store."""
+
+    dataset_key: str
+    config: RunConfig
+
+
+def reference(result):
+    """What a session keeps of ``result``: a :class:`StoredRun` when the store holds it, else the run itself."""
+    if result is None:
+        return None
+    key = resources.dataset_key()
+    return StoredRun(key, result.config) if manager().store.get(key, result.config) is result else result
+
+
+def resolve(kept):
+    """The run a session kept with :func:`reference` (None if the store has lost it since)."""
+    if isinstance(kept, StoredRun):
+        return manager().store.get(kept.dataset_key, kept.config)
+    return kept
 
 
 def finished_run(config: RunConfig):

@@ -210,10 +210,18 @@ def current() -> RunConfig:
 
 
 def remember_result(result) -> None:
-    """Make a finished run the one the Evaluate and Draw pages use."""
-    st.session_state["last_result"] = result
+    """Make a finished run the one the Evaluate and Draw pages use.
+
+    A run the server's store holds is remembered by reference only (its weights stay in the
+    bounded store, not in every visitor's session); a stopped run is kept as it is.
+    """
+    from ui import jobs  # the job layer imports this module's neighbours; import it when needed
+
+    st.session_state["last_result"] = jobs.reference(result)
 
 
 def last_result():
-    """The run this visitor trained last (a TrainResult), or None before any training."""
-    return st.session_state.get("last_result")
+    """The run this visitor chose last (a TrainResult), or None before any training or once the store lost it."""
+    from ui import jobs
+
+    return jobs.resolve(st.session_state.get("last_result"))
