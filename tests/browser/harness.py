@@ -8,6 +8,7 @@ page's button, the Draw page's canvas and its prediction.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -74,11 +75,11 @@ class Server:
             Path(self.log.name).unlink(missing_ok=True)
 
 
-def start_server(timeout: float = 60) -> Server:
+def start_server(timeout: float = 60, env: dict[str, str] | None = None) -> Server:
     """Run the app on a free local port and wait until its health check answers "ok".
 
     The server inherits this process's environment (so ``MNIST_DIR`` is used
-    when set). Raises RuntimeError with the server's output when it exits or
+    when set), plus ``env``. Raises RuntimeError with the server's output when it exits or
     is not healthy within ``timeout`` seconds.
     """
     port = free_port()
@@ -86,7 +87,8 @@ def start_server(timeout: float = 60) -> Server:
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port),
                "--browser.gatherUsageStats", "false"]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, **(env or {})})
     server = Server(process, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
