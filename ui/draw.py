@@ -48,7 +48,9 @@ if (!window.__explainerCanvasToolbar) {
     queued = false;
     for (const host of document.querySelectorAll("[data-testid='stBidiComponentIsolated']")) {
       const root = host.shadowRoot;
-      if (!root || root.querySelector('style[data-explainer]') || !root.querySelector('.dc-root')) continue;
+      // Any isolated component gets the rule (the canvas is the only one): its own content is built later,
+      // inside the shadow root, where this observer cannot see it, so the rule must be in place beforehand.
+      if (!root || root.querySelector('style[data-explainer]')) continue;
       const style = document.createElement('style');
       style.dataset.explainer = 'toolbar';
       style.textContent = '.dc-toolbar { display: none !important; }';
