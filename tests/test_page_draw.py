@@ -126,3 +126,54 @@ def test_confidence_is_worded_for_the_output_layer():
     assert "sigmoid" in reading.confidence("sigmoid")
     assert "score" in model_choice.Reading(np.array([-1.0] * 9 + [2.0]), [], 9).confidence("linear")
     assert ">99.9%" in model_choice.Reading(np.array([0.0] * 9 + [0.9999]), [], 9).confidence("softmax")
+
+
+# --- the words match what happened -------------------------------------------------------------
+
+def test_the_sentence_and_the_chart_give_the_same_probability():
+    """0.9997 is '>99.9%' in the sentence and on the bar, never '>99.9%' beside '100.0%'."""
+    from explainer.figures.prediction import probability_bars
+
+    outputs = np.array([0.0001, 0.0002] + [0.0] * 7 + [0.9997])
+    reading = model_choice.Reading(outputs, [], 9)
+    label = probability_bars(outputs).data[0].text[9]
+    assert label == ">99.9%"
+    assert f"**{label}**" in reading.confidence("softmax")
+    assert ">99.9%" in model_choice.Reading(outputs, [], 9).confidence("sigmoid")  # not "1.000"
+
+
+def test_naive_mode_blames_size_and_position_only_when_they_were_off():
+    from explainer.preprocess import placement
+    from ui.draw import naive_explanation
+
+    large_centred = placement(naive_resize(canvas_drawing(STROKES[1], 1.0, 0.0, 0.0)))
+    assert large_centred.like_mnist
+    words = naive_explanation(large_centred, naive=7, careful=1)
+    assert "although your digit already has about MNIST's size and position" in words
+    assert "small" not in words and "centre of mass" not in words
+    assert "**7**" in words and "**1**" in words
+    assert "the answer is the same: **1**" in naive_explanation(large_centred, naive=1, careful=1)
+
+    small_corner = placement(naive_resize(canvas_drawing(STROKES[7], 0.35, 0.02, 0.05)))
+    words = naive_explanation(small_corner, naive=1, careful=7)
+    assert f"{small_corner.size:.0f} pixels at its longest" in words and "small" in words
+    assert f"{small_corner.offset:.1f} pixels from the middle" in words
+    assert "although" not in words
+    assert "still says **7**" in naive_explanation(small_corner, naive=7, careful=7)
+
+
+def test_every_picture_and_chart_has_a_text_alternative():
+    at = draw_page()
+    at.button(key="draw.random").click().run()
+    alts = {chart.proto.id.split("-")[-1]: chart.proto.alt for chart in at.get("plotly_chart")}
+    assert set(alts) == {"draw.test_image", "draw.bars", "draw.hidden"}
+    assert all(alts.values()), alts
+    shown = re.search(r"MNIST test image number (\d+), a handwritten (\d)", alts["draw.test_image"])
+    assert shown
+    predicted = PREDICTION.search(texts(at)).group(1)
+    assert alts["draw.bars"].startswith(f"Bar chart of the network's output for each digit: {predicted} gets")
+    assert "a1: " in alts["draw.hidden"] and "of 256 units above zero" in alts["draw.hidden"]
+    outputs = at.table[0].value
+    assert list(outputs.index) == list(range(10))
+    hidden = [frame for frame in at.dataframe]
+    assert len(hidden) == 1 and len(hidden[0].value) == 256 + 128  # every hidden unit, in a scrolling table

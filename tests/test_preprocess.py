@@ -261,3 +261,27 @@ def test_thick_stroke_drawings_of_any_size_and_place_are_recognised(trained):
         assert_mnist_like(image)
         correct += int(accuracy(trained, [image], np.array([digit])))
     assert correct >= len(cases) - 1
+
+
+# --- placement: how far an image is from MNIST's size and centring (added with the Draw page's wording) --------
+
+def test_real_mnist_digits_are_placed_like_mnist(sample):
+    from explainer.preprocess import placement
+
+    placed = [placement(sample.test_images[i] / 255) for i in range(100)]
+    assert all(p.like_mnist for p in placed)
+    assert all(abs(p.size - 20) <= 1 and p.offset < 1 for p in placed)
+
+
+def test_placement_says_small_large_and_off_centre():
+    from explainer.preprocess import placement
+
+    image = np.zeros((28, 28), np.float32)
+    image[2:8, 2:6] = 1  # a small blob in the top-left corner
+    corner = placement(image)
+    assert corner.small and corner.off_centre and not corner.large and not corner.like_mnist
+    assert corner.size == 6 and corner.offset == pytest.approx(np.hypot(14 - 4.5, 14 - 3.5))
+    full = np.zeros((28, 28), np.float32)
+    full[1:27, 1:27] = 1
+    assert placement(full).large and not placement(full).off_centre
+    assert placement(np.zeros((28, 28), np.float32)) is None
