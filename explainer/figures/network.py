@@ -4,15 +4,22 @@ Each layer is a column of circles. Wide layers show their first and last few
 units with "⋮" between, and the true width written underneath, so 784
 inputs fit on screen while the learner still reads "784". Between two columns
 the grey edges stand for the weight matrix, labelled with its shape.
+
+:func:`gradient_flow_diagram` draws the same picture for one training step's
+backward pass: edges and units coloured by their gradient on the batch (red
+positive, blue negative, stronger for larger), layer by layer as far as the
+backward pass has come.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 
+from ..trace import GradientFlow
 from . import style
 
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
@@ -67,49 +74,174 @@ def network_diagram(layer_sizes: Sequence[int], activation: str = "relu", output
     sizes = [int(n) for n in layer_sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         return style.empty_figure("no network to draw", height=height)
-    max_nodes_drawn = max(3, int(max_nodes_drawn))
-    last = len(sizes) - 1
+    geometry = Geometry.of(sizes, max_nodes_drawn)
     fig = go.Figure()
-    columns = [drawn_units(n, max_nodes_drawn) for n in sizes]
-    positions = [_slot_y(len(units) + (gap is not None)) for units, gap in columns]
-    node_y = [np.delete(ys, gap) if gap is not None else ys for ys, (_, gap) in zip(positions, columns)]
-    top = (max(len(p) for p in positions) - 1) / 2
-
-    for layer in range(last):
-        xs, ys = [], []
-        for y0 in node_y[layer]:
-            for y1 in node_y[layer + 1]:
-                xs += [layer, layer + 1, None]
-                ys += [y0, y1, None]
+    for layer in range(geometry.last):
+        xs, ys = geometry.edge_lines(layer)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=style.EDGE, width=0.6),
                                  hoverinfo="skip", showlegend=False, name=f"W{layer + 1}"))
-        n_in, n_out = sizes[layer], sizes[layer + 1]
-        fig.add_annotation(x=layer + 0.5, y=top + 0.55, text=f"W{layer + 1}: {n_in}×{n_out}",
-                           showarrow=False, bgcolor="white", font=dict(size=style.SMALL_SIZE))
-
-    for layer, ((units, gap), ys) in enumerate(zip(columns, node_y)):
-        header, color, label = _column_text(layer, last, sizes[layer], activation, output)
+    for layer in range(len(sizes)):
+        header, color, _ = _column_text(layer, geometry.last, sizes[layer], activation, output)
+        units = geometry.columns[layer][0]
         fig.add_trace(go.Scatter(
-            x=np.full(len(units), layer), y=ys, mode="markers", name=header, showlegend=False,
+            x=np.full(len(units), layer), y=geometry.node_y[layer], mode="markers", name=header, showlegend=False,
             marker=dict(size=14, color=color, line=dict(color="white", width=1)),
             hovertemplate=[f"{header}: unit {u + 1} of {sizes[layer]}<extra></extra>" for u in units]))
+    _labels(fig, geometry, activation, output)
+    return _finish(fig, geometry, height, f"{' → '.join(str(n) for n in sizes)} · "
+                                          f"{parameter_count(sizes):,} parameters")
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where every drawn unit of a network sits: one column per layer, x = layer index."""
+
+    sizes: tuple[int, ...]
+    columns: tuple[tuple[list[int], int | None], ...]  # (drawn units, slot of the "⋮") per layer
+    positions: tuple[np.ndarray, ...]  # y of every slot, "⋮" included
+    node_y: tuple[np.ndarray, ...]  # y of every drawn unit
+    top: float
+
+    @classmethod
+    def of(cls, sizes: Sequence[int], max_nodes_drawn: int) -> Geometry:
+        """The layout of a network with these widths, at most ``max_nodes_drawn`` circles a column."""
+        limit = max(3, int(max_nodes_drawn))
+        columns = tuple(drawn_units(int(n), limit) for n in sizes)
+        positions = tuple(_slot_y(len(units) + (gap is not None)) for units, gap in columns)
+        node_y = tuple(np.delete(ys, gap) if gap is not None else ys for ys, (_, gap) in zip(positions, columns))
+        return cls(tuple(int(n) for n in sizes), columns, positions, node_y, (max(len(p) for p in positions) - 1) / 2)
+
+    @property
+    def last(self) -> int:
+        """Index of the output column."""
+        return len(self.sizes) - 1
+
+    def edge_lines(self, layer: int, pairs: Sequence[tuple[int, int]] | None = None) -> tuple[list, list]:
+        """x and y lists (None-separated) of the edges from column ``layer`` to the next (all, or these pairs)."""
+        if pairs is None:
+            pairs = [(i, j) for i in range(len(self.node_y[layer])) for j in range(len(self.node_y[layer + 1]))]
+        xs, ys = [], []
+        for i, j in pairs:
+            xs += [layer, layer + 1, None]
+            ys += [self.node_y[layer][i], self.node_y[layer + 1][j], None]
+        return xs, ys
+
+
+def _labels(fig: go.Figure, geometry: Geometry, activation: str, output: str) -> None:
+    """Column headers, sizes, weight shapes, "⋮" and the output digits."""
+    sizes, top = geometry.sizes, geometry.top
+    for layer in range(geometry.last):
+        fig.add_annotation(x=layer + 0.5, y=top + 0.55, text=f"W{layer + 1}: {sizes[layer]}×{sizes[layer + 1]}",
+                           showarrow=False, bgcolor="white", font=dict(size=style.SMALL_SIZE))
+    for layer, ((_, gap), ys) in enumerate(zip(geometry.columns, geometry.node_y)):
+        header, _, label = _column_text(layer, geometry.last, sizes[layer], activation, output)
         if gap is not None:
-            fig.add_annotation(x=layer, y=positions[layer][gap], text="⋮", showarrow=False,
+            fig.add_annotation(x=layer, y=geometry.positions[layer][gap], text="⋮", showarrow=False,
                                font=dict(size=18, color=style.GREY))
         fig.add_annotation(x=layer, y=top + 1.25, text=f"<b>{header}</b>", showarrow=False)
         fig.add_annotation(x=layer, y=-top - 0.7, yanchor="top", text=label, showarrow=False)
-        if layer == last and sizes[layer] == 10 and gap is None:
+        if layer == geometry.last and sizes[layer] == 10 and gap is None:
             fig.add_trace(go.Scatter(
                 x=np.full(10, layer + 0.08), y=ys, mode="text", text=[str(d) for d in range(10)],
                 textposition="middle right", hoverinfo="skip", showlegend=False, name="digits",
                 textfont=dict(size=style.SMALL_SIZE, color=style.GREY)))
 
-    arrows = " → ".join(str(n) for n in sizes)
-    fig.update_xaxes(range=[-0.5, last + 0.5])
-    fig.update_yaxes(range=[-top - 2.0, top + 1.6])
+
+def _finish(fig: go.Figure, geometry: Geometry, height: int, title: str) -> go.Figure:
+    fig.update_xaxes(range=[-0.5, geometry.last + 0.5])
+    fig.update_yaxes(range=[-geometry.top - 2.0, geometry.top + 1.6])
     style.hide_axes(fig)
-    return style.apply_layout(fig, title=f"{arrows} · {parameter_count(sizes):,} parameters",
-                              height=height, legend=False)
+    return style.apply_layout(fig, title=title, height=height, legend=False)
+
+
+EDGE_BINS = 9  # edges are drawn in this many colour bins per layer (one trace each), strongest widest
+
+
+def _bin_colors(bins: int) -> list[str]:
+    """``bins`` colours from blue (most negative) through white to red (most positive)."""
+    from plotly.colors import sample_colorscale
+
+    return sample_colorscale(style.DIVERGING, list(np.linspace(0.0, 1.0, bins)))
+
+
+def gradient_flow_diagram(flow: GradientFlow, activation: str = "relu", output: str = "softmax", *,
+                          units_from: int | None = None, edges_from: int | None = None,
+                          selected: tuple[int, int] | None = None, max_nodes_drawn: int = 12,
+                          height: int = 460) -> go.Figure:
+    """The network diagram coloured by one step's gradients, as far as the backward pass has come.
+
+    Parameters
+    ----------
+    flow : the step's gradients for the drawn units (:func:`explainer.trace.gradient_flow`,
+        computed with the units of ``Geometry.of(sizes, max_nodes_drawn)``).
+    units_from : the lowest layer whose dL/dz is known (its units and those above are
+        coloured by db = Σ_batch dL/dz); ``None`` colours all, ``L + 1`` none.
+    edges_from : the lowest layer whose dW is known (edges into it and above are coloured).
+    selected : (layer, unit) of a hidden unit to ring.
+    max_nodes_drawn : circles per column at most.
+    height : pixels.
+
+    Returns
+    -------
+    go.Figure
+        Edges as one line trace per colour bin and layer (blue negative, red
+        positive, wider for larger |dW|, each layer on its own scale set by
+        its largest gradient, drawn or not; grey where the gradient is not
+        known yet), one marker trace per layer with
+        ``customdata`` = (layer, unit) so a click names the unit, a ring around
+        the selected unit, and the usual headers and sizes.
+    """
+    sizes = list(flow.layer_sizes)
+    geometry = Geometry.of(sizes, max_nodes_drawn)
+    last = geometry.last
+    units_from = 1 if units_from is None else units_from
+    edges_from = 1 if edges_from is None else edges_from
+    colors = _bin_colors(EDGE_BINS)
+    fig = go.Figure()
+    for layer in range(last):
+        grads = flow.edge_grads[layer]
+        if layer + 1 < edges_from:
+            xs, ys = geometry.edge_lines(layer)
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=style.EDGE, width=0.6),
+                                     hoverinfo="skip", showlegend=False, name=f"W{layer + 1}"))
+            continue
+        scale = flow.edge_scales[layer] or 1.0  # the whole layer's largest |dW|: drawn edges compare with all
+        bins = np.clip(np.round((grads / scale + 1) / 2 * (EDGE_BINS - 1)).astype(int), 0, EDGE_BINS - 1)
+        for b in range(EDGE_BINS):
+            pairs = [tuple(p) for p in np.argwhere(bins == b)]
+            if not pairs:
+                continue
+            strength = abs(b - (EDGE_BINS - 1) / 2) / ((EDGE_BINS - 1) / 2)
+            xs, ys = geometry.edge_lines(layer, pairs)
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                     line=dict(color=colors[b] if strength else style.EDGE, width=0.5 + 3 * strength),
+                                     name=f"dW{layer + 1}"))
+    for layer in range(last + 1):
+        header, plain, _ = _column_text(layer, last, sizes[layer], activation, output)
+        units = geometry.columns[layer][0]
+        known = layer >= units_from and layer >= 1
+        marker = dict(size=15, line=dict(color=style.GREY, width=1), color=plain)
+        hover = [f"{header}: unit {u + 1} of {sizes[layer]}" for u in units]
+        if known:
+            db = flow.unit_grads[layer - 1]
+            scale = flow.unit_scales[layer - 1] or 1.0
+            marker.update(color=db, colorscale=style.DIVERGING, cmin=-scale, cmax=scale)
+            hover = [f"{text}<br>dL/db = Σ dL/dz = {value:.3g}" for text, value in zip(hover, db)]
+        if 0 < layer < last:
+            hover = [f"{text}<br>click for its chain rule" for text in hover]
+        fig.add_trace(go.Scatter(x=np.full(len(units), layer), y=geometry.node_y[layer], mode="markers",
+                                 name=header, showlegend=False, marker=marker,
+                                 customdata=[[layer, u] for u in units], hovertext=hover, hoverinfo="text"))
+    if selected is not None and 0 < selected[0] < last and selected[1] in geometry.columns[selected[0]][0]:
+        row = geometry.columns[selected[0]][0].index(selected[1])
+        fig.add_trace(go.Scatter(x=[selected[0]], y=[geometry.node_y[selected[0]][row]], mode="markers",
+                                 hoverinfo="skip", showlegend=False, name="selected",
+                                 marker=dict(size=26, color="rgba(0,0,0,0)", line=dict(color=style.TEXT, width=2.5))))
+    _labels(fig, geometry, activation, output)
+    stage = ("the backward pass has not started" if units_from > last
+             else "the whole backward pass" if edges_from <= 1 and units_from <= 1
+             else f"backward pass down to layer {min(units_from, edges_from)}")
+    return _finish(fig, geometry, height, f"Gradients of this step: {stage}")
 
 
 def _column_text(layer: int, last: int, size: int, activation: str, output: str) -> tuple[str, str, str]:

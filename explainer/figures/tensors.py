@@ -31,9 +31,10 @@ class Shown:
     vector: bool  # True when the array was 1-D (drawn as one row)
 
 
-def _shown(value: np.ndarray, max_side: int) -> Shown:
+def _shown(value: np.ndarray, max_side: int, shape: tuple[int, ...] | None = None) -> Shown:
+    """The drawn part of ``value``; ``shape`` is the true shape when ``value`` is already only a part of it."""
     array = np.asarray(value, dtype=float)
-    shape, notes = tuple(array.shape), []
+    notes = []
     vector = array.ndim == 1
     if array.ndim == 1:
         array = array.reshape(1, -1)
@@ -41,6 +42,9 @@ def _shown(value: np.ndarray, max_side: int) -> Shown:
         array = array.reshape(array.shape[0], -1)
         notes.append(f"shown as {shape_text(array.shape)}")
     rows, cols = array.shape
+    if shape is not None and len(shape) in (1, 2) and len(shape) == np.ndim(value):
+        rows, cols = (1, shape[0]) if len(shape) == 1 else shape
+    shape = tuple(shape) if shape is not None else tuple(np.shape(value))
     if rows > max_side:
         notes.append(f"first {max_side} of {rows} rows")
     if cols > max_side:
@@ -66,7 +70,8 @@ def _scalar_text(name: str, value: float) -> str:
     return f"{name} = {value:.4g}"
 
 
-def tensor_heatmap(value: np.ndarray, name: str, max_side: int = 64, height: int | None = None) -> go.Figure:
+def tensor_heatmap(value: np.ndarray, name: str, max_side: int = 64, height: int | None = None,
+                   shape: tuple[int, ...] | None = None) -> go.Figure:
     """One array as a heatmap on the diverging scale, zero at the centre.
 
     Parameters
@@ -77,6 +82,7 @@ def tensor_heatmap(value: np.ndarray, name: str, max_side: int = 64, height: int
     name : the array's name as the maths writes it, e.g. ``"W1"``.
     max_side : at most this many rows and columns are drawn (the first ones).
     height : pixels; by default about 8 px per drawn row, 200 to 600.
+    shape : the true shape when ``value`` holds only its top-left part (a compact trace tensor).
 
     Returns
     -------
@@ -93,7 +99,7 @@ def tensor_heatmap(value: np.ndarray, name: str, max_side: int = 64, height: int
                                  title=f"{name} (scalar)")
         fig.layout.annotations[0].font.update(size=32, color=style.TEXT)
         return fig
-    shown = _shown(array, max_side)
+    shown = _shown(array, max_side, shape)
     rows = shown.z.shape[0]
     fig = go.Figure(_heatmap(name, shown, colorbar=True))
     fig.update_yaxes(autorange="reversed", title="row" if not shown.vector else None,
@@ -130,7 +136,7 @@ def _panel(tensor: Tensor, max_side: int) -> Panel | None:
         note = f"each {how} as a 28×28 image" + (f", first {len(shown)}" if len(rows) > len(shown) else "")
         z = tile(shown, columns=min(4, len(shown)), caption_room=False).z
         return Panel(z, f"{tensor.name} ({shape_text(value.shape)})<br>{note}", True, "pixel %{z:.3g}")
-    part = _shown(value, max_side)
+    part = _shown(value, max_side, tensor.shape)
     index = f"{tensor.name}[%{{x}}]" if part.vector else f"{tensor.name}[%{{y}}, %{{x}}]"
     return Panel(part.z, _title(tensor.name, part, "<br>"), False, index + " = %{z:.4g}")
 
