@@ -7,11 +7,10 @@
    (AppTest, median of ``--repeats`` reruns alternating between two seeds).
 3. Canvas stroke to shown prediction on the Draw page, in the browser (median
    of ``--strokes`` strokes, each on a cleared canvas).
-4. Overhead of watching training live: the Train page's live loop
-   (:func:`ui.training.watch`, chart redraws included) against
-   :func:`explainer.trainer.run` on the same two configs without any UI; plus
-   the same comparison end to end in the browser (button click to both
-   results shown).
+4. Training as shared jobs: a decay pair through the job layer (two worker
+   processes, progress streamed back) against :func:`explainer.trainer.run` on
+   the same two configs one after the other without any UI; plus the same
+   comparison end to end in the browser (button click to both results shown).
 
 A benchmark, not a test: it prints figures and exits 0 even when a target is
 missed. ``--json`` adds one JSON object on the last line. Set ``MNIST_DIR``
@@ -19,7 +18,7 @@ to measure on the full MNIST. Timings depend on what else the machine runs.
 
 Usage (from the repository root)::
 
-    python scripts/bench_app.py [--json] [--repeats 10] [--strokes 5] [--no-browser]
+    python scripts/bench_app.py [--json] [--repeats 10] [--strokes 5] [--job-repeats 3] [--no-browser]
 """
 
 from __future__ import annotations
@@ -115,6 +114,10 @@ def rerun_train_cached(repeats: int) -> Figure:
         at.run()
         at.button(key="train.start").click()
         at.run()
+        while at.session_state["train.comparison"].going:  # the live fragment's reruns, by hand
+            time.sleep(0.1)
+            at.run()
+        at.run()
     if not any("final validation accuracy" in metric.label for metric in at.metric):
         raise RuntimeError("the Train page did not show results after training")
     times = _timed_reruns(at, repeats)
@@ -122,80 +125,44 @@ def rerun_train_cached(repeats: int) -> Figure:
                   f"min {1000 * min(times):.0f} ms, max {1000 * max(times):.0f} ms over {len(times)} reruns")
 
 
-# --- 4. live training against headless training ---------------------------------------------------
+# --- 4. training as jobs against headless training -----------------------------------------------
 
-def _live_and_headless(config_values: dict, seed: int, live_first: bool) -> None:
-    """An AppTest script: train one decay pair headless and once through the Train page's live loop."""
-    import time
+def job_overhead(config: RunConfig, repeats: int, size: str) -> tuple[Figure, dict]:
+    """A decay pair through the job layer (two worker processes, progress streamed) against headless training.
 
-    import streamlit as st
+    The job manager is the app's own (real worker processes); the headless pair is trained one run after
+    the other in this process, without any progress reporting.
+    """
+    from explainer import compare
+    from explainer.data import load_mnist
+    from explainer.engines import ProcessEngine
+    from explainer.jobs import JobManager
+    from explainer.memory import BoundedCache
+    from explainer.runstore import RunStore
+    from explainer.worker import DatasetRef
 
-    from explainer import compare, trainer
-    from explainer.config import RunConfig
-    from ui import resources, training
-
-    pair = compare.decay_pair(RunConfig.from_dict({**config_values, "seed": seed}))
-    splits = [resources.splits_for(config) for config in pair]
-    comparison = training.Comparison.of(pair)  # seeds are fresh, so neither run is in the store
-    stop_slot, chart, progress = st.empty(), st.empty(), st.empty()
-
-    def headless() -> float:
-        started = time.perf_counter()
-        for config, data in zip(pair, splits):
-            trainer.run(config, data)
-        return time.perf_counter() - started
-
-    drawing = {"count": 0, "seconds": 0.0}
-    draw_live = training._draw_live
-
-    def timed_draw(*args, **kwargs):
-        began = time.perf_counter()
-        try:
-            return draw_live(*args, **kwargs)
-        finally:
-            drawing["count"] += 1
-            drawing["seconds"] += time.perf_counter() - began
-
-    def live() -> float:
-        training._draw_live = timed_draw  # count the chart redraws (restored below)
-        started = time.perf_counter()
-        try:
-            training.watch(comparison, chart, progress, stop_slot)
-        finally:
-            training._draw_live = draw_live
-        return time.perf_counter() - started
-
-    if live_first:
-        live_seconds = live()
-        headless_seconds = headless()
-    else:
-        headless_seconds = headless()
-        live_seconds = live()
-    st.session_state["bench"] = {"live": live_seconds, "headless": headless_seconds, **drawing}
-
-
-def live_overhead(config: RunConfig, repeats: int, size: str) -> tuple[Figure, dict]:
-    from streamlit.testing.v1 import AppTest
-
-    values = {key: value for key, value in config.to_dict().items() if key != "seed"}
-    live, headless, draws, drawing = [], [], 0, 0.0
-    for rep in range(repeats + 1):  # the first pair warms up data, caches and numpy: not counted
-        at = AppTest.from_function(_live_and_headless, args=(values, 1000 + rep, rep % 2 == 0),
-                                   default_timeout=600)
-        at.run()
-        if at.exception:
-            raise RuntimeError(f"the live-training script raised: {at.exception[0].message}")
-        if rep:
-            live.append(at.session_state["bench"]["live"])
-            headless.append(at.session_state["bench"]["headless"])
-            draws += at.session_state["bench"]["count"]
-            drawing += at.session_state["bench"]["seconds"]
-    detail = {"live_s": live, "headless_s": headless, "redraws": draws, "redraw_s": drawing}
-    return (Figure(f"Live-curve overhead over headless training, {size} pair (AppTest)",
-                   100 * (sum(live) - sum(headless)) / sum(headless), "%", 10,
-                   f"live {sum(live) / repeats:.2f} s vs headless {sum(headless) / repeats:.2f} s per pair, "
-                   f"mean of {repeats}, order alternated; {draws / repeats:.0f} chart redraws per pair taking "
-                   f"{1000 * drawing / max(draws, 1):.0f} ms each"), detail)
+    data = load_mnist(download=False)
+    dataset = DatasetRef.of(data)
+    manager = JobManager(ProcessEngine(2, preload=dataset), RunStore(BoundedCache("runs", 2**28), None))
+    sizes = (len(data.train_labels), len(data.test_labels))
+    jobs_seconds, headless = [], []
+    try:
+        for rep in range(repeats + 1):  # the first pair warms up the workers' data: not counted
+            pair = compare.decay_pair(config.replace(seed=2000 + rep))
+            started = time.perf_counter()
+            runs = [manager.request(run, dataset, sizes, "bench") for run in pair]
+            manager.wait(runs, 600)
+            elapsed = time.perf_counter() - started
+            if rep:
+                jobs_seconds.append(elapsed)
+                headless.append(headless_pair_seconds(pair[0]))
+    finally:
+        manager.close()
+    detail = {"jobs_s": jobs_seconds, "headless_s": headless}
+    return (Figure(f"Pair as shared jobs on 2 workers vs headless one after the other, {size} pair",
+                   100 * sum(jobs_seconds) / sum(headless), "%", None,
+                   f"jobs {sum(jobs_seconds) / repeats:.2f} s vs headless {sum(headless) / repeats:.2f} s per pair, "
+                   f"mean of {repeats}; the two runs train at once, progress streamed"), detail)
 
 
 def headless_pair_seconds(config: RunConfig) -> float:
@@ -285,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="also print one JSON object on the last line")
     parser.add_argument("--repeats", type=int, default=10, help="timed reruns per AppTest figure")
     parser.add_argument("--strokes", type=int, default=5, help="timed strokes on the canvas")
-    parser.add_argument("--live-repeats", type=int, default=3, help="live/headless training pairs")
+    parser.add_argument("--job-repeats", type=int, default=3, help="pairs trained as jobs and headless")
     parser.add_argument("--no-browser", action="store_true", help="skip the figures that need Chromium")
     args = parser.parse_args(argv)
 
@@ -307,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         print(figures[-1].line(), flush=True)
     medium = PRESETS["recommended"].config.replace(**MEDIUM)
     for size, config in (("small", small), ("medium", medium)):
-        figure, details[f"live_{size}"] = live_overhead(config, args.live_repeats, size)
+        figure, details[f"jobs_{size}"] = job_overhead(config, args.job_repeats, size)
         figures.append(figure)
         print(figure.line(), flush=True)
 
