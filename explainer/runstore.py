@@ -43,7 +43,8 @@ def run_arrays(result: trainer.TrainResult, dataset_key: str) -> dict[str, np.nd
     """Everything about a finished run as plain arrays (the ``.npz`` layout)."""
     meta = {"format": FORMAT, "dataset": dataset_key, "config": result.config.to_dict(),
             "seconds": result.seconds, "total_steps": result.total_steps, "stop_reason": result.stop_reason,
-            "diverged": result.diverged, "evaluation_columns": EVALUATION_COLUMNS}
+            "diverged": result.diverged, "test_accuracy": result.test_accuracy,
+            "evaluation_columns": EVALUATION_COLUMNS}
     arrays = {"meta": np.array(json.dumps(meta)),
               "step_loss": np.asarray(result.step_loss, dtype=np.float64),
               "step_lr": np.asarray(result.step_lr, dtype=np.float64),
@@ -86,7 +87,7 @@ def result_from_arrays(arrays: dict[str, np.ndarray]) -> tuple[str, trainer.Trai
             extras["diagnostics"] = diag.from_arrays(diag_arrays)
         result = trainer.TrainResult(config, params, initial, arrays["step_loss"], arrays["step_lr"], evaluations,
                                      float(meta["seconds"]), int(meta["total_steps"]), meta["stop_reason"],
-                                     bool(meta["diverged"]), **extras)
+                                     bool(meta["diverged"]), test_accuracy=meta.get("test_accuracy"), **extras)
         return str(meta["dataset"]), result
     except RunFileError:
         raise

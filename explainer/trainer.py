@@ -89,6 +89,7 @@ class TrainResult:
     stop_reason: str | None = None
     diverged: bool = False
     diagnostics: inside.Diagnostics | None = None
+    test_accuracy: float | None = None  # measured on the test split after training (the job layer does it)
 
     @property
     def final(self) -> Evaluation:

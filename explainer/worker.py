@@ -18,6 +18,7 @@ Messages a worker sends (plain tuples, cheap to pickle):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -31,6 +32,7 @@ from . import trainer
 from .config import RunConfig
 from .data import Mnist, reload
 from .memory import BoundedCache, release_freed_memory
+from .metrics import evaluate
 from .prepare import Splits, prepare
 
 LIVE_POINTS = 1000  # live loss points per run, at most (the finished result keeps every step)
@@ -204,6 +206,14 @@ class Reporter:
         self.last_flush = time.perf_counter()
 
 
+def with_test_accuracy(result: trainer.TrainResult, splits: Splits) -> trainer.TrainResult:
+    """``result`` with its accuracy on the test split (left out when the run diverged)."""
+    if result.diverged:
+        return result
+    _, accuracy = evaluate(result.params, splits.X_test, splits.y_test, result.config)
+    return dataclasses.replace(result, test_accuracy=float(accuracy))
+
+
 def run_job(spec: JobSpec) -> JobOutput:
     """Train ``spec.config`` on ``spec.dataset`` in this worker, reporting progress; return the result."""
     channel = _channel
@@ -218,7 +228,8 @@ def run_job(spec: JobSpec) -> JobOutput:
         for event in trainer.train(spec.config, splits, should_stop=lambda: channel.cancelled(spec)):
             if isinstance(event, trainer.Finished):
                 reporter.flush()
-                return JobOutput(event.result, time.process_time() - started, os.getpid())
+                result = with_test_accuracy(event.result, splits)
+                return JobOutput(result, time.process_time() - started, os.getpid())
             reporter.record(event)
     finally:
         release_freed_memory()
