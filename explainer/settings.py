@@ -16,6 +16,9 @@ variable                           local default          public default     wha
 ``EXPLAINER_MEMORY_MB``            256                    256                all in-memory caches of the server
 ``EXPLAINER_RUNS_DIR``             cache dir ``/runs``    cache dir          finished runs kept on disk
 ``EXPLAINER_RUNS_DISK_MB``         512                    512                the runs kept on disk
+``EXPLAINER_MAX_SWEEP_RUNS``       500                    64                 runs in one sweep
+``EXPLAINER_MAX_SWEEP_SECONDS``    14400                  600                estimated CPU seconds of one sweep
+``EXPLAINER_DASK``                 (none)                 (none)             a Dask scheduler address: train there
 =================================  =====================  =================  =====================================
 
 A value that is not a positive number is ignored with a log line (the default stays).
@@ -48,6 +51,9 @@ class Settings:
     memory_bytes: int = 256 * 2**20
     runs_dir: Path = Path(".")
     runs_disk_bytes: int = 512 * 2**20
+    max_sweep_runs: int = 500
+    max_sweep_seconds: float = 14400.0
+    dask_address: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +87,9 @@ class Settings:
             memory_bytes=number("EXPLAINER_MEMORY_MB", 256) * 2**20,
             runs_dir=Path(env.get("EXPLAINER_RUNS_DIR") or default_cache_dir() / "runs").expanduser(),
             runs_disk_bytes=number("EXPLAINER_RUNS_DISK_MB", 512) * 2**20,
+            max_sweep_runs=number("EXPLAINER_MAX_SWEEP_RUNS", 64 if public else 500),
+            max_sweep_seconds=number("EXPLAINER_MAX_SWEEP_SECONDS", 600.0 if public else 14400.0, float),
+            dask_address=(env.get("EXPLAINER_DASK") or "").strip() or None,
         )
 
 

@@ -29,11 +29,14 @@ JOB_LOG_VARIABLE = "EXPLAINER_JOB_LOG"  # one JSON line per job event, for load 
 _managers: weakref.WeakSet[JobManager] = weakref.WeakSet()
 
 
-def _session_alive(session_id: str) -> bool:
-    """True while the browser tab of ``session_id`` is connected (always True without a runtime, as in AppTest)."""
+def _session_alive(watcher: str) -> bool:
+    """True while the browser tab of the watcher's session is connected (always True without a runtime, as in AppTest).
+
+    A watcher is a session id, or ``session/what`` for the session's own background work (a sweep).
+    """
     if not Runtime.exists():
         return True
-    return Runtime.instance().is_active_session(session_id)
+    return Runtime.instance().is_active_session(watcher.split("/", 1)[0])
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
