@@ -1,7 +1,11 @@
 """The Shapes page: one training step traced operation by operation, and a live gradient check."""
 
+import json
+
+import numpy as np
 import pytest
 
+from explainer.data import load_mnist
 from explainer.gradcheck import TOLERANCE
 from explainer.presets import PRESETS
 from explainer.trace import trace_step
@@ -28,6 +32,11 @@ def shape_line(at) -> str:
 def table(at, column: str):
     """The first dataframe on the page with this column."""
     return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+
+
+def step_charts(at) -> list:
+    """The charts of the current step's card (not the gradient-flow diagram)."""
+    return [chart for chart in at.get("plotly_chart") if "shapes.flow" not in chart.proto.id]
 
 
 def current_title(at) -> str:
@@ -113,7 +122,116 @@ def test_784_pixel_arrays_can_be_drawn_as_images():
     at.slider(key="shapes.step").set_value(17).run()  # dW1 = Xᵀ dz1 + λW1
     assert current_title(at).endswith("Layer 1: weight gradient")
     assert any(caption.value.startswith("dW1 (784×256) as one 28×28 image per hidden unit") for caption in at.caption)
-    assert len(at.get("plotly_chart")) == 2  # dz1 as a heatmap, dW1 as unit images
+    assert len(step_charts(at)) == 2  # dz1 as a heatmap, dW1 as unit images
     at.toggle(key="shapes.as_images").set_value(False).run()
     assert_ok(at)
-    assert len(at.get("plotly_chart")) == 1  # one figure with X, dz1 and dW1 as heatmaps
+    assert len(step_charts(at)) == 1  # one figure with X, dz1 and dW1 as heatmaps
+
+
+# --- backprop flowing through the network -------------------------------------------------------
+
+
+def flow_spec(at) -> dict:
+    chart = next(chart for chart in at.get("plotly_chart") if "shapes.flow" in chart.proto.id)
+    return json.loads(chart.proto.spec)
+
+
+def coloured_edge_layers(at) -> set[str]:
+    """The weight matrices whose edges are drawn by gradient (traces named dW1, dW2, ...)."""
+    return {trace["name"] for trace in flow_spec(at)["data"] if trace.get("name", "").startswith("dW")}
+
+
+def test_the_diagram_colours_layer_after_layer_as_the_backward_pass_moves():
+    at = shapes({"preset": "seed4-two-layer-net"})  # 784-50-10: 6 forward steps... see the phase buttons
+    assert coloured_edge_layers(at) == set()
+    assert "has not started" in flow_spec(at)["layout"]["title"]["text"]
+    at.button(key="shapes.phase.backward").click().run()  # the output gradient dz2
+    assert coloured_edge_layers(at) == set()
+    at.button(key="shapes.next").click().run()  # dW2
+    assert coloured_edge_layers(at) == {"dW2"}
+    at.button(key="shapes.phase.update").click().run()
+    assert coloured_edge_layers(at) == {"dW1", "dW2"}
+    assert "the whole backward pass" in flow_spec(at)["layout"]["title"]["text"]
+
+
+def test_choosing_a_hidden_unit_shows_its_chain_rule_with_the_batch_numbers():
+    at = shapes({"preset": "seed4-two-layer-net"})
+    assert at.selectbox(key="shapes.unit").value == (1, 0)
+    at.selectbox(key="shapes.unit").set_value((1, 49)).run()
+    assert_ok(at)
+    chain = table(at, "f′(z)")
+    assert list(chain["label"]) == list(load_mnist(download=False).train_labels[:4])  # the data the app uses
+    product = chain["dL/da (from layer 2)"] * chain["f′(z)"]
+    np.testing.assert_allclose(chain["dL/dz = dL/da · f′(z)"], product, rtol=1e-6, atol=1e-12)
+    # sigmoid: f'(z) = σ(z)(1 - σ(z)), computed from the z in the same row
+    sigma = 1 / (1 + np.exp(-chain["z"]))
+    np.testing.assert_allclose(chain["f′(z)"], sigma * (1 - sigma), rtol=1e-4)
+    text = texts(at)
+    assert "The chain rule for hidden 1 · unit 50" in text
+    assert f"= **{chain['dL/dz = dL/da · f′(z)'].sum():.4g}**" in text  # db = Σ dL/dz
+    assert "its column of dW1" in text and "pixel" in text
+
+
+def test_clicking_a_unit_in_the_diagram_chooses_it():
+    at = shapes({"preset": "seed4-two-layer-net"})
+    at.session_state["shapes.flow"] = {"selection": {"points": [{"customdata": [1, 48]}], "point_indices": [],
+                                                     "box": [], "lasso": []}}
+    at.run()
+    assert_ok(at)
+    assert at.selectbox(key="shapes.unit").value == (1, 48)
+    ring = [t for t in flow_spec(at)["data"] if t.get("name") == "selected"]
+    assert len(ring) == 1
+    at.selectbox(key="shapes.unit").set_value((1, 2)).run()  # the old click does not override a new choice
+    assert at.selectbox(key="shapes.unit").value == (1, 2)
+
+
+def test_a_network_without_hidden_layers_has_no_unit_to_follow():
+    at = shapes({"hidden": ""})
+    assert "no hidden layer" in texts(at)
+
+
+# --- the server's memory: only what is drawn, in a cache bounded in bytes ------------------------
+
+
+def kept_arrays(value):
+    """Every numpy array inside a cached value (traces, flows, figures)."""
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from kept_arrays(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from kept_arrays(item)
+    elif hasattr(value, "to_plotly_json"):
+        yield from kept_arrays(value.to_plotly_json())
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            yield from kept_arrays(getattr(value, name))
+
+
+def test_big_networks_fill_the_shapes_cache_without_passing_its_bound(small_batch):
+    from explainer.config import RunConfig
+    from explainer.memory import BoundedCache, approx_bytes
+    from explainer.trace import LAYOUTS
+    from ui import shapes as page
+
+    X, y = small_batch
+    cache = BoundedCache("shapes", 4 * 2**20)
+    widest = RunConfig(hidden=(2048, 2048, 2048, 2048))  # 14.7 million weights: 59 MB in float32
+    for config in (widest, widest.replace(seed=1), widest.replace(activation="tanh", hidden=(2048, 1024))):
+        for layout in LAYOUTS:
+            ops = page.trace(config, X, y, layout, "sample", cache)
+            key = (config.key(), len(y), layout, "sample")
+            for index, op in enumerate(ops):
+                page.step_figure(ops, key, index, True, cache)
+                for tensor in (*op.inputs, op.output):
+                    if page.pictured(tensor) and tensor.name not in page.INPUT_NAMES:
+                        page.unit_images(ops, key, index, tensor.name, cache)
+            assert approx_bytes(ops) < 2**20  # the trace of a 59 MB network keeps under 1 MB
+            assert max(array.size for array in kept_arrays(ops)) <= 784 * 32
+            assert ops[-2].output.shape in ((2048, 10), (10, 2048), (1024, 10), (10, 1024))  # true shapes kept
+        graph = page.flow(config, X, y, "sample", cache)
+        assert max(array.size for array in kept_arrays(graph)) <= 12 * 12
+        assert cache.bytes <= cache.max_bytes
+    assert cache.evictions > 0 and len(cache) > 10
