@@ -461,3 +461,35 @@ def test_hidden_activations_draw_one_strip_per_hidden_layer(data):
     assert [np.asarray(trace.z).shape for trace in fig.data] == [(1, 16), (1, 8)]
     assert annotations(fig)[0].startswith("a1 (16 units")
     assert_empty_message(prediction.hidden_activations([]))
+
+
+# --- the network coloured by one step's gradients (Shapes page) ----------------------------------
+
+
+def test_gradient_flow_diagram_colours_what_the_backward_pass_has_reached(small_batch):
+    from explainer.trace import gradient_flow
+
+    X, y = small_batch
+    config = RunConfig(hidden=(300, 20))
+    geometry = network.Geometry.of(config.layer_sizes, 12)
+    flow = gradient_flow(config, X, y, units=[units for units, _ in geometry.columns])
+
+    def edge_layers(fig):
+        return {trace.name for trace in fig.data if trace.name.startswith("dW")}
+
+    def unit_colours(fig, header):
+        return next(trace for trace in fig.data if trace.name == header).marker.color
+
+    before = network.gradient_flow_diagram(flow, units_from=4, edges_from=4)
+    assert edge_layers(before) == set() and unit_colours(before, "output") == style.OUTPUT_NODE
+    middle = network.gradient_flow_diagram(flow, units_from=2, edges_from=3)
+    assert edge_layers(middle) == {"dW3"}
+    assert list(unit_colours(middle, "hidden 2")) == pytest.approx(list(flow.unit_grads[1]))
+    assert unit_colours(middle, "hidden 1") == style.HIDDEN_NODE
+    done = network.gradient_flow_diagram(flow, selected=(1, 299))
+    assert edge_layers(done) == {"dW1", "dW2", "dW3"}
+    hidden = next(trace for trace in done.data if trace.name == "hidden 1")
+    assert [list(point) for point in hidden.customdata][-1] == [1, 299]  # a click names its unit
+    assert any(trace.name == "selected" for trace in done.data)
+    widths = [trace.line.width for trace in done.data if trace.name == "dW3"]
+    assert max(widths) > min(widths)  # larger gradients, wider lines

@@ -181,3 +181,75 @@ def test_an_unknown_layout_raises_value_error(layout, batches):
     assert layout not in LAYOUTS
     with pytest.raises(ValueError, match="layout"):
         trace_step(RunConfig(hidden=(8,)), *batches[4], layout=layout)
+
+
+# --- compact traces: only what a page draws, with the true shapes -----------------------------
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_compact_trace_keeps_corners_pixels_and_true_shapes(layout, batches):
+    from explainer.trace import CORNER, PIXEL_UNITS
+
+    X, y = batches[4]
+    config = RunConfig(hidden=(300, 40))
+    full = trace_step(config, X, y, layout=layout)
+    compact = trace_step(config, X, y, layout=layout, compact=True)
+    assert [op.title for op in compact] == [op.title for op in full]
+    for big, small in zip(full, compact):
+        for a, b in zip((*big.inputs, big.output), (*small.inputs, small.output)):
+            assert b.shape == a.shape and b.name == a.name
+            assert b.is_zero == (not np.any(a.value))
+            if a.value.ndim == 0:
+                assert b.value == a.value
+                continue
+            corner = tuple(slice(0, n) for n in b.value.shape)
+            assert np.array_equal(b.value, a.value[corner])  # a top-left part, exactly
+            if a.value.ndim == 2 and 784 in a.value.shape:
+                pixels = a.value.shape.index(784)
+                assert b.value.shape[pixels] == 784 and b.value.shape[1 - pixels] == min(PIXEL_UNITS,
+                                                                                        a.value.shape[1 - pixels])
+            else:
+                assert all(n <= CORNER for n in b.value.shape)
+    assert max(t.value.size for op in compact for t in (*op.inputs, op.output)) <= 784 * 32
+
+
+# --- the gradient flow of the diagram -----------------------------------------------------------
+
+
+def test_gradient_flow_keeps_the_drawn_units_gradients_and_each_hidden_units_chain_rule(batches):
+    from explainer.trace import gradient_flow
+
+    X, y = batches[4]
+    config = RunConfig(hidden=(8, 6), activation="sigmoid", l2=0.01)
+    params, arrays = model_arrays(config, X, y)
+    units = [(0, 1, 783), (2, 5), (0, 3, 5), tuple(range(10))]
+    flow = gradient_flow(config, X, y, units=units)
+    assert flow.units == tuple(units)
+    np.testing.assert_allclose(flow.edge_grads[0], arrays["dW1"][np.ix_([0, 1, 783], [2, 5])], rtol=1e-6)
+    np.testing.assert_allclose(flow.unit_grads[1], arrays["db2"][[0, 3, 5]], rtol=1e-6)
+    assert flow.edge_scales[2] == pytest.approx(np.abs(arrays["dW3"]).max())
+    assert set(flow.chains) == {(1, 2), (1, 5), (2, 0), (2, 3), (2, 5)}
+    chain = flow.chains[(2, 3)]
+    sigma = arrays["a2"][:, 3]
+    np.testing.assert_allclose(chain.da, arrays["da2"][:, 3], rtol=1e-6)
+    np.testing.assert_allclose(chain.slope, sigma * (1 - sigma), rtol=1e-5)  # σ'(z) = σ(1 - σ)
+    np.testing.assert_allclose(chain.dz, chain.da * chain.slope, rtol=1e-5, atol=1e-9)  # dL/dz = dL/da · f'(z)
+    assert chain.db == pytest.approx(chain.dz.sum(), rel=1e-5)
+    k = chain.source
+    assert chain.size == 8 and k == int(np.argmax(np.abs(arrays["a1"].T @ arrays["dz2"][:, 3])))
+    assert chain.dW == pytest.approx(float(chain.inputs @ chain.dz) + chain.decay, rel=1e-4)
+    assert chain.decay == pytest.approx(0.01 * params["W2"][k, 3], rel=1e-5)
+    assert chain.dW == pytest.approx(arrays["dW2"][k, 3], rel=1e-6)
+
+
+def test_gradient_progress_follows_the_backward_pass_layer_by_layer(batches):
+    from explainer.trace import gradient_progress
+
+    X, y = batches[4]
+    ops = trace_step(RunConfig(hidden=(8, 6)), X, y)  # 6 forward, loss, 11 backward, 6 update
+    progress = [gradient_progress(ops, i) for i in range(len(ops))]
+    assert progress[:7] == [(4, 4)] * 7  # nothing known before the backward pass
+    assert progress[7] == (3, 4)  # dz3: the output units
+    assert progress[8] == (3, 3)  # dW3: the edges into them
+    assert [ops[i].output.name for i, p in enumerate(progress) if p[0] < progress[i - 1][0]] == ["dz3", "dz2", "dz1"]
+    assert progress[-1] == (1, 1)
