@@ -22,7 +22,9 @@ DEFAULT_PRESET = "recommended"
 PRESET_KEY = "preset"
 # Keys a link may carry besides the config fields: the preset, the language (ui.i18n) and
 # Streamlit's own embedding switches (which st.query_params hides from the app anyway).
-OTHER_URL_KEYS = frozenset({PRESET_KEY, LANGUAGE_KEY, *EMBED_QUERY_PARAMS_KEYS})
+# The Explore page's sweep (ui.explore): known, and kept in the URL while that page shows it.
+PAGE_URL_KEYS = frozenset({"sweep", "sampler", "trials", "seeds"})
+OTHER_URL_KEYS = frozenset({PRESET_KEY, LANGUAGE_KEY, *EMBED_QUERY_PARAMS_KEYS, *PAGE_URL_KEYS})
 MAX_URL_NOTICES = 8  # a link with hundreds of bad keys gets this many notices and a count of the rest
 MAX_WIDTH = 2048
 GROUPS = {
@@ -65,6 +67,8 @@ def _first_visit() -> None:
                          default=inert(DEFAULT_PRESET)))
         preset_name = DEFAULT_PRESET
     params.pop(LANGUAGE_KEY, None)  # ui.i18n reads the language itself
+    for key in PAGE_URL_KEYS:  # the page that owns them reads them
+        params.pop(key, None)
     config, field_notices = parse_config(params, base=PRESETS[preset_name].config)
     st.session_state[PRESET_KEY] = preset_name
     # The core's notices quote the link's values: shown as plain text, never as Markdown.
@@ -179,6 +183,8 @@ def _write_url(config: RunConfig) -> None:
     language = st.query_params.get(LANGUAGE_KEY)
     if language is not None:
         wanted[LANGUAGE_KEY] = [language]
+    for key in PAGE_URL_KEYS & set(st.query_params.keys()):
+        wanted[key] = st.query_params.get_all(key)[-1:]
     if {key: st.query_params.get_all(key) for key in st.query_params.keys()} != wanted:
         st.query_params.from_dict({key: values[0] for key, values in wanted.items()})
 
