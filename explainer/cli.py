@@ -6,6 +6,7 @@ Subcommands::
     train --preset NAME [--epochs N] [--set FIELD=VALUE ...] [--data-dir DIR] [--json] [--save FILE]
     trace --preset NAME --batch M [--layout batch-first|feature-first]
     gradcheck                                 exit 1 if any relative error exceeds 1e-6
+    sweep --preset NAME --grid FIELD=V1,V2 [...] [--sampler grid|random|tpe] [--dask ADDRESS|local] [--json]
     bench [--rounds N] [--json]
 
 Bad arguments print a usage message and exit with code 2; expected failures
@@ -21,7 +22,7 @@ from typing import Sequence, TextIO
 
 import numpy as np
 
-from . import trainer
+from . import sweep_cli, trainer
 from .config import FIELDS, ConfigError, RunConfig
 from .data import Mnist, MnistError, load_mnist
 from .gradcheck import TOLERANCE, check_gradients, standard_configs
@@ -59,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--data-dir")
 
     commands.add_parser("gradcheck", help="numerical vs backprop gradients for every activation/output/loss")
+
+    sweep_cli.add_parser(commands, positive_int)
 
     bench = commands.add_parser("bench", help="time our trainer against references")
     bench.add_argument("--rounds", type=positive_int, default=7)
@@ -110,9 +113,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     """Run a command; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 with a usage message on bad arguments
+    subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if args.command == "train":
-        subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         args.config = configured(subcommands.choices["train"], args)
+    if args.command == "sweep":
+        args.spec = sweep_cli.spec_from(subcommands.choices["sweep"], args)
     try:
         return COMMANDS[args.command](args, out, err)
     except (MnistError, IdxError, ModelFileError, ConfigError, OSError) as error:
@@ -248,5 +253,10 @@ def cmd_bench(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run a sweep (see :mod:`explainer.sweep_cli`)."""
+    return sweep_cli.run(args.spec, args, load_data(args.data_dir, err), out, err)
+
+
 COMMANDS = {"presets": cmd_presets, "train": cmd_train, "trace": cmd_trace, "gradcheck": cmd_gradcheck,
-            "bench": cmd_bench}
+            "bench": cmd_bench, "sweep": cmd_sweep}

@@ -1,4 +1,4 @@
-"""Where jobs run: a bounded pool of local worker processes behind ``concurrent.futures.Executor``.
+"""Where jobs run: local worker processes or a Dask cluster, both behind ``concurrent.futures.Executor``.
 
 An engine is the one place that knows how jobs reach a CPU. The job layer
 (:mod:`explainer.jobs`) only uses this small interface:
@@ -14,7 +14,8 @@ An engine is the one place that knows how jobs reach a CPU. The job layer
 start method (the web server is multi-threaded, so plain ``fork`` is unsafe).
 Each worker gets one BLAS thread and a lower CPU priority, and reads MNIST
 once; the progress queue and the cancel flags reach it through the pool's
-initializer, never as task arguments.
+initializer, never as task arguments. :class:`DaskEngine` runs the same jobs
+on a Dask cluster (``Client.get_executor()``); :func:`engine_for` chooses.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import importlib.machinery
 import logging
 import multiprocessing
 import os
+import pickle
 import queue as queues
 import sys
 import threading
@@ -165,3 +167,99 @@ class ProcessEngine:
                 os.kill(pid, 15)
             except OSError:
                 pass
+
+
+class DaskEngine:
+    """Jobs on a Dask cluster, through ``Client.get_executor()`` (a ``concurrent.futures.Executor``).
+
+    Parameters
+    ----------
+    address : str
+        A scheduler address (``tcp://host:8786``), or ``"local"`` to start a ``LocalCluster`` of
+        ``local_workers`` single-threaded worker processes on this machine.
+    local_workers : int, optional
+        Workers of a local cluster (default: the number of cores).
+
+    Progress comes back as worker events on a topic of this engine's own; a job is cancelled by
+    setting its named ``distributed.Event``. Workers read MNIST themselves (never sent with a job).
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str, local_workers: int | None = None, connect_timeout: float = 10) -> None:
+        import uuid
+
+        from distributed import Client, LocalCluster
+
+        self._cluster = None
+        if address == "local":
+            self._cluster = LocalCluster(n_workers=local_workers or os.cpu_count() or 1, threads_per_worker=1,
+                                         processes=True, dashboard_address=None)
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(address, timeout=connect_timeout)
+        self.address = self._client.scheduler.address
+        self._executor = self._client.get_executor(pure=False)
+        self._messages: queues.SimpleQueue = queues.SimpleQueue()
+        self._topic = f"explainer-progress-{uuid.uuid4().hex}"
+        self._client.subscribe_topic(self._topic, self._on_event)
+        self.capacity = max(1, sum(self._client.nthreads().values()))
+        self.slots = 4 * self.capacity + 4
+
+    def _on_event(self, event) -> None:
+        _, message = event
+        try:
+            self._messages.put(pickle.loads(message))
+        except Exception:  # noqa: BLE001 - a garbled event must not break the client's event loop
+            log.warning("ignored an unreadable progress event")
+
+    def _cancel_name(self, spec: JobSpec) -> str:
+        return f"{self._topic}-cancel-{spec.job_id}"
+
+    def submit(self, spec: JobSpec) -> Future:
+        """Run ``spec`` on the cluster; the future's result is a :class:`explainer.worker.JobOutput`."""
+        return self._executor.submit(worker.run_on_dask, spec, self._topic, self._cancel_name(spec))
+
+    def cancel(self, spec: JobSpec) -> None:
+        from distributed import Event
+
+        Event(self._cancel_name(spec), client=self._client).set()
+
+    def poll(self, timeout: float) -> list[tuple]:
+        messages = []
+        try:
+            messages.append(self._messages.get(timeout=timeout))
+            while True:
+                messages.append(self._messages.get_nowait())
+        except queues.Empty:
+            pass
+        return messages
+
+    def lost_worker(self, future: Future, pid: int | None) -> bool:
+        """True when the scheduler gave up on the task because its workers kept dying."""
+        from distributed import KilledWorker
+
+        return isinstance(future.exception(), KilledWorker)
+
+    def exit_code(self, pid: int) -> int | None:
+        return None
+
+    def restart(self) -> None:
+        """Nothing to do: the scheduler replaces lost workers itself."""
+
+    def worker_pids(self) -> list[int]:
+        return list(self._client.run(os.getpid).values())
+
+    def shutdown(self) -> None:
+        try:
+            self._client.close(timeout=5)
+        finally:
+            if self._cluster is not None:
+                self._cluster.close(timeout=5)
+
+
+def engine_for(workers: int, dask_address: str | None = None, preload: DatasetRef | None = None):
+    """The one place that chooses where jobs run: a Dask cluster when an address is given, else local processes."""
+    if dask_address:
+        return DaskEngine(dask_address, local_workers=workers)
+    return ProcessEngine(workers, preload=preload)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import pickle
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -30,11 +31,13 @@ import numpy as np
 
 from . import trainer
 from .config import RunConfig
-from .data import Mnist, reload
+from .data import Mnist, MnistError, load_mnist, load_sample, reload
+from .idx import IdxError
 from .memory import BoundedCache, release_freed_memory
 from .metrics import evaluate
 from .prepare import Splits, prepare
 
+CANCEL_CHECK_SECONDS = 0.25  # a Dask worker asks the scheduler this often whether to stop
 LIVE_POINTS = 1000  # live loss points per run, at most (the finished result keeps every step)
 FLUSH_SECONDS = 0.2  # progress is sent at least this often while a job runs
 WORKER_SPLITS_BYTES = 600 * 2**20  # prepared splits kept per worker (the full MNIST, scaled: 220 MB each)
@@ -105,6 +108,42 @@ class QueueChannel:
         return self.flags[spec.slot] == spec.job_id
 
 
+class DaskChannel:
+    """Progress as Dask worker events (pickled bytes: events must be msgpack-serialisable); cancellation
+    through a named ``distributed.Event``, asked at most every :data:`CANCEL_CHECK_SECONDS`.
+    """
+
+    def __init__(self, topic: str, cancel_event: str) -> None:
+        from distributed import Event, get_worker
+
+        self.worker = get_worker()
+        self.topic = topic
+        self.event = Event(cancel_event, client=self.worker.client)
+        self.next_check = 0.0
+        self.stop = False
+
+    def send(self, message: tuple) -> None:
+        self.worker.log_event(self.topic, pickle.dumps(message))
+
+    def cancelled(self, spec: JobSpec) -> bool:
+        if not self.stop and time.monotonic() >= self.next_check:
+            self.next_check = time.monotonic() + CANCEL_CHECK_SECONDS
+            self.stop = self.event.is_set()
+        return self.stop
+
+
+def run_on_dask(spec: JobSpec, topic: str, cancel_event: str) -> JobOutput:
+    """The task a Dask worker runs: set the process up once, then :func:`run_job` with a :class:`DaskChannel`."""
+    global _installed
+    if not _installed:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+        _installed = True
+    return run_job(spec, DaskChannel(topic, cancel_event))
+
+
+_installed = False
 _channel: Channel | None = None
 _datasets: OrderedDict[str, Mnist] = OrderedDict()
 _splits = BoundedCache("worker splits", WORKER_SPLITS_BYTES)
@@ -141,10 +180,20 @@ def ready() -> int:
 
 
 def dataset(ref: DatasetRef) -> Mnist:
-    """The raw dataset ``ref`` names, read on first use and kept (at most :data:`DATASETS_KEPT`)."""
+    """The raw dataset ``ref`` names, read on first use and kept (at most :data:`DATASETS_KEPT`).
+
+    A worker on another machine (a Dask cluster) may not see the server's folder: it then gets
+    MNIST the usual way (its own cache or a download) and checks that the content is the same.
+    """
     data = _datasets.get(ref.key)
     if data is None:
-        data = _datasets[ref.key] = reload(ref.source, ref.location)
+        try:
+            data = reload(ref.source, ref.location)
+        except (OSError, MnistError, IdxError):
+            data = load_mnist() if ref.source != "sample" else load_sample()
+        if data.key != ref.key:
+            raise MnistError(f"this worker's MNIST ({data.key}) is not the server's ({ref.key})")
+        _datasets[ref.key] = data
         while len(_datasets) > DATASETS_KEPT:
             _datasets.popitem(last=False)
     _datasets.move_to_end(ref.key)
@@ -214,9 +263,12 @@ def with_test_accuracy(result: trainer.TrainResult, splits: Splits) -> trainer.T
     return dataclasses.replace(result, test_accuracy=float(accuracy))
 
 
-def run_job(spec: JobSpec) -> JobOutput:
-    """Train ``spec.config`` on ``spec.dataset`` in this worker, reporting progress; return the result."""
-    channel = _channel
+def run_job(spec: JobSpec, channel: Channel | None = None) -> JobOutput:
+    """Train ``spec.config`` on ``spec.dataset`` in this worker, reporting progress; return the result.
+
+    ``channel`` defaults to the one :func:`install` put in place for this process.
+    """
+    channel = channel or _channel
     if channel is None:
         raise RuntimeError("this process was not set up as a worker (explainer.worker.install)")
     started = time.process_time()
