@@ -239,3 +239,54 @@ def train_both_runs(page, timeout: float = 90) -> None:
 def wait_for_prediction(page, timeout: float = 30) -> None:
     """On the Draw page: wait until 'Prediction: <digit>' is shown."""
     page.wait_for_function(PREDICTION_SHOWN, timeout=timeout * 1000)
+
+
+# --- phones, touch and accessibility (tests/browser/test_reach.py) -------------------------------
+
+PHONE = {"width": 390, "height": 844}  # a common phone screen in CSS pixels
+SERIOUS = ("serious", "critical")  # the axe-core impacts the app must have none of
+
+
+def axe_violations(page, impacts: tuple[str, ...] = SERIOUS) -> dict[str, list[str]]:
+    """axe-core's violations of the page as it is now: rule id → the offending elements (CSS selectors).
+
+    axe-core is the copy bundled with axe-playwright-python, injected into the
+    page; it checks open shadow roots too. Only violations of ``impacts`` count.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    found: dict[str, list[str]] = {}
+    for violation in Axe().run(page).response["violations"]:
+        if violation["impact"] in impacts:
+            found[violation["id"]] = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+    return found
+
+
+def horizontal_overflow(page) -> int:
+    """By how many CSS pixels the page or its main area is wider than the screen (0: no sideways scrolling)."""
+    return page.evaluate(
+        "() => { const main = document.querySelector(\"[data-testid='stMain']\");"
+        "  return Math.max(document.documentElement.scrollWidth - document.documentElement.clientWidth,"
+        "                  main ? main.scrollWidth - main.clientWidth : 0, 0); }")
+
+
+def touch_stroke(page, points: list[tuple[float, float]], steps: int = 10) -> None:
+    """Draw with a finger through ``points`` (fractions of the canvas) using Chromium's touch events.
+
+    Sent through the DevTools protocol (``Input.dispatchTouchEvent``), as a
+    touch screen would: no mouse, so nothing ever hovers before the finger lands.
+    The page's context must be created with ``has_touch=True``.
+    """
+    box = canvas_box(page)
+    where = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": where[0][0], "y": where[0][1]}]})
+        for (x0, y0), (x1, y1) in zip(where, where[1:]):
+            for step in range(1, steps + 1):
+                t = step / steps
+                cdp.send("Input.dispatchTouchEvent",
+                         {"type": "touchMove", "touchPoints": [{"x": x0 + t * (x1 - x0), "y": y0 + t * (y1 - y0)}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()
