@@ -19,7 +19,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from explainer.config import RunConfig
-from explainer.engines import ProcessEngine
+from explainer.engines import engine_for
 from explainer.jobs import Job, JobManager
 from explainer.runstore import RunStore
 from explainer.worker import DatasetRef
@@ -41,9 +41,10 @@ def _session_alive(watcher: str) -> bool:
 
 @st.cache_resource(show_spinner=False, max_entries=1)
 def manager() -> JobManager:
-    """The server-wide job manager: worker processes, the fair queue, the run store in memory and on disk."""
+    """The server-wide job manager: worker processes (or the Dask cluster of ``EXPLAINER_DASK``), the fair
+    queue, the run store in memory and on disk."""
     settings = resources.settings()
-    engine = ProcessEngine(settings.workers, preload=dataset())
+    engine = engine_for(settings.workers, settings.dask_address, preload=dataset())
     store = RunStore(resources.server_cache("runs"), settings.runs_dir, settings.runs_disk_bytes)
     created = JobManager(engine, store, max_job_seconds=settings.max_job_seconds,
                          max_jobs_per_watcher=settings.max_jobs_per_visitor, max_queued=settings.max_queued,
