@@ -90,8 +90,13 @@ def seeds(page, url: str) -> None:
     harness.open_page(page, url, "seeds")
 
 
+def glossary_zh(page, url: str) -> None:
+    """The glossary as a visitor with ?lang=zh sees it (README: switching language)."""
+    harness.open_page(page, url, "glossary?lang=zh")
+
+
 VISITS = {"overview": overview, "shapes": shapes, "train": train, "evaluate": evaluate, "draw": draw,
-          "seeds": seeds}
+          "seeds": seeds, "glossary-zh": glossary_zh}
 
 
 def small_png(png: bytes) -> bytes:
