@@ -111,6 +111,7 @@ class Visitor:
         self.locale = locale
         self.traffic = Traffic()
         self.errors: list[str] = []  # exception boxes the app drew (their first line)
+        self.auto_reruns = 0  # fragment reruns this visitor asked for on a timer
         self._socket = None
         self._reader: asyncio.Task | None = None
         self._timers: dict[str, tuple[float, asyncio.Task]] = {}
@@ -312,6 +313,7 @@ class Visitor:
         async def tick() -> None:
             while True:
                 await asyncio.sleep(interval)
+                self.auto_reruns += 1
                 await self._rerun(fragment_id=fragment_id, auto=True)
 
         self._timers[fragment_id] = (interval, asyncio.create_task(tick()))
