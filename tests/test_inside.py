@@ -143,10 +143,10 @@ def test_units_figure_counts_dead_relu_units_and_saturated_sigmoid_units(sample_
 def test_templates_figure_marks_dead_units_and_follows_the_snapshot(pair):
     a, b = pair
     dead = figures.templates_figure(a.diagnostics, 0)
-    captions = dead.data[1].text
-    assert len(captions) == 16 and all("dead" in c for c in captions)
+    captions, hover = dead.data[1].text, dead.data[1].hovertext
+    assert len(captions) == 16 and all(c.startswith("✕") for c in captions) and all("dead" in h for h in hover)
     alive = figures.templates_figure(b.diagnostics, 99)  # clipped to the last snapshot
-    assert not any("dead" in c for c in alive.data[1].text)
+    assert not any("✕" in c for c in alive.data[1].text)
     first = figures.templates_figure(b.diagnostics, 0)
     assert not np.array_equal(np.asarray(first.data[0].z, dtype=float), np.asarray(alive.data[0].z, dtype=float))
     assert figures.templates_figure(None, 0).layout.annotations[0].text == figures.NOT_MEASURED

@@ -152,7 +152,7 @@ def gradients_figure(runs: Sequence[InsideRun], height: int = 620) -> go.Figure:
     for row in (1, 2):
         fig.update_yaxes(type="log", dtick=1, exponentformat="power", row=row)
     # Weight norms move by a few per cent: each run gets its own linear scale, with its tick labels.
-    fig.update_yaxes(matches=None, showticklabels=True, row=3)
+    fig.update_yaxes(matches=None, showticklabels=True, rangemode="tozero", row=3)
     return fig
 
 
@@ -241,14 +241,14 @@ def templates_figure(history: Diagnostics | None, index: int, title: str | None 
         One tiled heatmap on the diverging scale (red: the pixel pushes the
         unit up, blue: down), symmetric around 0 for this snapshot, captioned
         with the unit's number; a unit that is dead at this moment is
-        captioned "✕ dead" in vermillion.
+        captioned "✕" and its number in vermillion, and says so on hover.
     """
     if history is None or not len(history.snapshot_steps):
         return style.empty_figure(NOT_MEASURED, title=title)
     index = int(np.clip(index, 0, len(history.snapshot_steps) - 1))
     images = np.nan_to_num(history.snapshots[index].astype(np.float32), posinf=0.0, neginf=0.0).reshape(-1, 28, 28)
     dead = history.snapshot_dead[index]
-    captions = [f"✕ {u + 1} dead" if dead[u] else str(u + 1) for u in range(len(images))]
+    captions = [f"✕{u + 1}" if dead[u] else str(u + 1) for u in range(len(images))]
     colors = [DEAD_COLOR if dead[u] else style.TEXT for u in range(len(images))]
     hover = [f"unit {u + 1}: {'dead (zero for every probe image)' if dead[u] else 'alive'}"
              for u in range(len(images))]
