@@ -15,6 +15,7 @@ from explainer.jobs import Job, JobRefused
 from explainer.presets import PRESETS, Preset
 from ui import jobs as job_layer
 from ui import state, training
+from ui.errors import guarded
 from ui.i18n import _
 
 JOBS_KEY = "seeds.jobs"
@@ -164,7 +165,8 @@ def _live_status(name: str) -> None:
     job = _jobs().get(name)
     if not (isinstance(job, Job) and job.active):
         st.rerun()  # the whole page: the table's 'Here' column and the card's result
-    _status(name)
+    with guarded(_("the live view")):
+        _status(name)
 
 
 def preset_card(name: str, preset: Preset) -> None:

@@ -25,6 +25,7 @@ from explainer.figures import curves
 from explainer.jobs import Job, JobRefused, JobView
 from ui import jobs as job_layer
 from ui import resources
+from ui.errors import guarded
 from ui.i18n import _, ngettext
 
 FIELD_KEY = "train.field"
@@ -308,19 +309,25 @@ def live(comparison: Comparison) -> None:
         current = stored_comparison()
         if current is None or not current.going:
             st.rerun()  # the whole page: show the results
-        views = [run.view() for run in current.runs]
-        done = sum(view.steps_done for view in views if view is not None)
-        total = sum(view.total_steps for view in views if view is not None)
-        st.progress(min(done / max(total, 1), 1.0), text=" · ".join(status_line(run) for run in current.runs))
-        st.button(_("Stop training"), key="train.stop", icon=":material/stop:", on_click=stop_watching,
-                  help=_("Stops both runs where they are; their curves and weights so far are kept. A run that "
-                         "other visitors also watch goes on for them."))
-        figure = curves.training_curves(current.curves(), height=CHART_HEIGHT, max_points=LIVE_POINTS)
-        st.plotly_chart(figure, key="train.curves.live", width="stretch")
-        st.caption(_("The runs train in the server's worker processes: you can move sliders or visit other pages "
-                     "meanwhile, and come back here to see them."))
+        with guarded(_("the live view")):
+            _draw(current)
 
     watch()
+
+
+def _draw(current: Comparison) -> None:
+    """The live view's contents: progress, the Stop button, the chart so far."""
+    views = [run.view() for run in current.runs]
+    done = sum(view.steps_done for view in views if view is not None)
+    total = sum(view.total_steps for view in views if view is not None)
+    st.progress(min(done / max(total, 1), 1.0), text=" · ".join(status_line(run) for run in current.runs))
+    st.button(_("Stop training"), key="train.stop", icon=":material/stop:", on_click=stop_watching,
+              help=_("Stops both runs where they are; their curves and weights so far are kept. A run that "
+                     "other visitors also watch goes on for them."))
+    figure = curves.training_curves(current.curves(), height=CHART_HEIGHT, max_points=LIVE_POINTS)
+    st.plotly_chart(figure, key="train.curves.live", width="stretch")
+    st.caption(_("The runs train in the server's worker processes: you can move sliders or visit other pages "
+                 "meanwhile, and come back here to see them."))
 
 
 def show_refusals(comparison: Comparison) -> None:
