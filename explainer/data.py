@@ -131,6 +131,16 @@ class Mnist:
         kind = "full MNIST" if self.is_full else "MNIST subset"
         return f"{kind} from {self.location} ({sizes})"
 
+    @property
+    def summary(self) -> str:
+        """:attr:`description` without the folder: what a visitor of a public server may see."""
+        sizes = f"{len(self.train_images):,} train + {len(self.test_images):,} test images"
+        if self.source == "sample":
+            return self.description
+        kind = "full MNIST" if self.is_full else "MNIST subset"
+        where = {"directory": "a local folder", "cache": "the download cache", "download": "a public mirror"}
+        return f"{kind} from {where[self.source]} ({sizes})"
+
 
 def load_mnist(
     data_dir: str | os.PathLike | None = None,

@@ -29,7 +29,7 @@ second.metric(_("Mistakes"), _("{wrong:,} of {total:,}", wrong=int((predicted !=
                                total=len(outputs.labels)))
 third.metric(_("Test images"), f"{len(outputs.labels):,}",
              help=_("The test split of this config ({split}) of the {data}.", split=config.validation,
-                    data=resources.mnist().description))
+                    data=resources.mnist().summary))
 
 evaluate.show_scores(confusion, scores)
 

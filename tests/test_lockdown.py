@@ -237,3 +237,45 @@ def test_dockerignore_keeps_the_app_and_drops_the_rest():
         assert not ignored(needed), needed
     for dropped in (".git", "tests", "artifacts", ".venv"):
         assert ignored(dropped), dropped
+
+
+# --- no server path on screen ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("source", ["directory", "cache", "download"])
+def test_the_dataset_summary_a_visitor_sees_names_no_folder(source):
+    import numpy as np
+
+    from explainer.data import Mnist
+
+    images, labels = np.zeros((3, 28, 28), np.uint8), np.zeros(3, np.uint8)
+    data = Mnist(train_images=images, train_labels=labels, test_images=images[:2], test_labels=labels[:2],
+                 source=source, location="/srv/deploy/secret-folder/mnist")
+    assert "/srv" not in data.summary and "secret" not in data.summary
+    assert data.summary.startswith("MNIST subset from ") and "(3 train + 2 test images)" in data.summary
+    assert "/srv/deploy/secret-folder/mnist" in data.description  # the CLI and the logs still say where
+
+
+def _all_protos(node):
+    """Every element protobuf under an AppTest node, as text (labels, bodies and help texts alike)."""
+    proto = getattr(node, "proto", None)
+    if proto is not None:
+        yield str(proto)
+    for child in getattr(node, "children", {}).values():
+        yield from _all_protos(child)
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/evaluate.py"])
+def test_no_page_shows_the_folder_mnist_was_read_from(page):
+    from tests.apptest_support import new_app
+    from ui import resources
+
+    at = new_app()
+    at.run()
+    if page != "pages/overview.py":
+        at.switch_page(page)
+        at.run()
+    assert not at.exception
+    shown = "\n".join(_all_protos(at._tree))
+    assert "In use:" in shown or "Test accuracy" in shown  # the page really rendered
+    location = resources.mnist().location
+    assert location and location not in shown

@@ -12,9 +12,9 @@ def dataset_panel() -> None:
     data = resources.mnist()
     with st.sidebar:
         if data.is_full:
-            st.caption(f":material/database: Data: {data.description}")
+            st.caption(f":material/database: Data: {data.summary}")
             return
-        st.caption(f":material/database: Data: {data.description}. Accuracies are lower than on the full set.")
+        st.caption(f":material/database: Data: {data.summary}. Accuracies are lower than on the full set.")
         if st.button("Load the full MNIST (11 MB)", key="load_full_mnist",
                      help="Downloads the 70,000 images once into your cache folder."):
             bar = st.progress(0.0, text="Contacting MNIST mirrors…")

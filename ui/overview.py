@@ -44,7 +44,7 @@ def _network_figure(layer_sizes: tuple[int, ...], activation: str, output: str):
 def show_data() -> None:
     """Real digits, how many there are of each, and the average of each, with text alternatives."""
     data = resources.mnist()
-    st.caption(_("In use: {data}.", data=data.description))
+    st.caption(_("In use: {data}.", data=data.summary))
     grid, counts_figure, averages, counts = _data_figures(data.description, _("train"), _("test"))
     left, right = st.columns([3, 2], gap="large")
     with left:

@@ -115,4 +115,4 @@ def ready_model() -> tuple[RunConfig, dict[str, np.ndarray], str]:
                                      "server")
         jobs.manager().wait([job], timeout=600)
         result = jobs.manager().result(job)
-        return config, result.params, f"the recommended preset, trained on this server's {mnist().description}"
+        return config, result.params, f"the recommended preset, trained on this server's {mnist().summary}"
