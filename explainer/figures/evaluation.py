@@ -133,7 +133,7 @@ def class_scores_bar(scores: ClassScores, title: str | None = None, height: int 
         fig.add_annotation(x=digit, y=low, yanchor="bottom", text="n/a", showarrow=False,
                            font=dict(size=style.SMALL_SIZE, color=style.MUTED))
     fig.update_xaxes(title="digit", tickmode="array", tickvals=digits)
-    fig.update_yaxes(title="score", range=[low, 102], ticksuffix="%")
+    fig.update_yaxes(title="score", range=[low, 101], ticksuffix="%")  # room above 100%, no "102%" tick
     style.apply_layout(fig, title=title, height=height)
     fig.update_layout(barmode="group", bargap=0.25)
     return fig

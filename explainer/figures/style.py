@@ -55,6 +55,9 @@ ERRORS = [[0.0, "#ffffff"], [0.15, "#fde0c5"], [0.5, "#f59e61"], [1.0, "#b2400b"
 # Counts of correct answers on the confusion diagonal.
 CORRECT = [[0.0, "#dbeaf5"], [1.0, "#2b73b3"]]
 
+# The app's own typeface (Streamlit ships Source Sans), then common Chinese faces for the zh interface.
+FONT_FAMILY = ('"Source Sans", "Source Sans Pro", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", '
+               'sans-serif')
 FONT_SIZE = 13
 TITLE_SIZE = 15
 SMALL_SIZE = 11
@@ -64,7 +67,7 @@ SMALL_SIZE = 11
 _AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", zerolinecolor="#EBF0F8", zerolinewidth=2,
              ticks="", automargin=True, title=dict(standoff=15))
 TEMPLATE = go.layout.Template(layout=dict(
-    plot_bgcolor="white", paper_bgcolor="white", font=dict(color=TEXT), colorway=list(RUN_COLORS),
+    plot_bgcolor="white", paper_bgcolor="white", font=dict(color=TEXT, family=FONT_FAMILY), colorway=list(RUN_COLORS),
     xaxis=_AXIS, yaxis=_AXIS, hoverlabel=dict(align="left"), hovermode="closest",
 ))
 MARGIN = dict(l=50, r=20, t=60, b=45)
