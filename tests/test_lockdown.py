@@ -94,7 +94,7 @@ def test_error_details_and_toolbar_values_are_among_streamlits_allowed_ones():
 
 
 def test_the_message_size_limit_is_lowered_but_generous(streamlit_view):
-    """Well below Streamlit's 200 MB default; a page's largest message is a few MB (scripts/load_test.py)."""
+    """Well below Streamlit's 200 MB default, far above a page's largest message (about 0.25 MB)."""
     assert 10 <= streamlit_view["server.maxMessageSize"]["value"] < 200
 
 
