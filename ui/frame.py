@@ -1,8 +1,5 @@
 """Make sure a page always runs inside app.py's frame (navigation, sidebar, shared config).
 
-Also: aliases, hidden pages that open another page (Streamlit serves the
-default page at ``/`` only, so ``/overview`` is an alias of it).
-
 Because this repo keeps its pages in a folder called ``pages/``, a freshly
 started Streamlit server treats the very first request as an old-style (v1)
 multipage app until some session has run ``st.navigation``. A shared deep link
@@ -10,6 +7,10 @@ multipage app until some session has run ``st.navigation``. A shared deep link
 without the sidebar. Every page calls :func:`ensure_frame` first: in that
 situation it switches the server to ``st.navigation`` mode and reruns, so
 ``app.py`` runs and routes to the same page with the same URL.
+
+Aliases are hidden pages that open another page: Streamlit serves the
+default page at ``/`` only (``/overview`` would say "Page not found"), so
+``/overview`` is an :func:`alias` of it.
 """
 
 from __future__ import annotations
