@@ -43,7 +43,7 @@ st.markdown(_(
 
 X, labels = shapes.batch(m, config.normalization)
 st.caption(_("The batch: the first {count} training images of the {data}. Pixels are {scaling} (Input scaling in "
-             "the sidebar): {x} holds values from {low} to {high}.", count=m, data=shapes.dataset_words(data),
+             "the sidebar): {x} holds values from {low} to {high}.", count=m, data=data.summary,
              scaling=_(NORMALIZATION_WORDS[config.normalization]), x="x" if ff else "X", low=f"{X.min():.3g}",
              high=f"{X.max():.3g}"))
 shapes.thumbnails(data.train_images[:m], labels)

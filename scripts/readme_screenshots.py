@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.browser import harness  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 800}
-TALL = {"shapes": 1040}  # pages whose interesting part needs a taller screen
+TALL = {"shapes-flow": 1100, "inside": 1100, "shapes": 1040}  # pages whose interesting part needs a taller screen
 WIDTH = 900
 MAX_BYTES = 250_000
 # The second seed's exponential decay against a constant rate: 5,000 SGD steps of one image, a few seconds.
@@ -68,6 +68,21 @@ def shapes(page, url: str) -> None:
     _scroll_to(page, page.locator("h3", has_text=f"Step {step} of"))
 
 
+def shapes_flow(page, url: str) -> None:
+    """The same step, scrolled to the network diagram coloured by its gradients and a unit's chain rule."""
+    shapes(page, url)
+    _scroll_to(page, page.get_by_role("heading", name="Backprop flowing through the network"))
+
+
+def inside(page, url: str) -> None:
+    """The first one-click experiment (all-zero init vs He) trained, scrolled to the look inside A and B."""
+    harness.open_page(page, url, "train")
+    page.get_by_role("button", name=re.compile("Run this experiment")).first.click()
+    page.get_by_text("Run B: final validation accuracy").first.wait_for(timeout=180_000)
+    harness.wait_for_idle(page)
+    _scroll_to(page, page.get_by_role("heading", name="Inside the network while it learned"))
+
+
 def train(page, url: str) -> None:
     harness.open_page(page, url, TRAIN_LINK)
     harness.train_both_runs(page, timeout=180)
@@ -96,7 +111,7 @@ def glossary_zh(page, url: str) -> None:
 
 
 VISITS = {"overview": overview, "shapes": shapes, "train": train, "evaluate": evaluate, "draw": draw,
-          "seeds": seeds, "glossary-zh": glossary_zh}
+          "seeds": seeds, "glossary-zh": glossary_zh, "shapes-flow": shapes_flow, "inside": inside}
 
 
 def small_png(png: bytes) -> bytes:

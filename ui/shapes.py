@@ -136,13 +136,6 @@ def sci(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
-def dataset_words(data) -> str:
-    """'full MNIST', 'bundled sample' or 'MNIST subset': what is in use, without where it lives on the server."""
-    if data.source == "sample":
-        return _("bundled sample")
-    return _("full MNIST") if data.is_full else _("MNIST subset")
-
-
 def _number(value: float) -> str:
     """Three significant digits, and never '-0'."""
     return f"{value + 0.0:.3g}"
