@@ -14,7 +14,7 @@ from explainer import jobs, trainer
 from explainer.jobs import Job, JobRefused
 from explainer.presets import PRESETS, Preset
 from ui import jobs as job_layer
-from ui import state, training
+from ui import my_runs, state, training
 from ui.errors import guarded
 from ui.i18n import _
 
@@ -85,6 +85,7 @@ def _train_here(name: str) -> None:
     """Button callback: ask for the preset's run (joined or answered from the store when it exists)."""
     try:
         _jobs()[name] = job_layer.request(PRESETS[name].config)
+        my_runs.remember(_jobs()[name], "seeds")
     except JobRefused as refusal:
         _jobs()[name] = refusal
 

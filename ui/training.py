@@ -24,7 +24,7 @@ from explainer.config import FIELDS, RunConfig
 from explainer.figures import curves
 from explainer.jobs import Job, JobRefused, JobView
 from ui import jobs as job_layer
-from ui import resources
+from ui import my_runs, resources
 from ui.errors import guarded
 from ui.i18n import _, ngettext
 
@@ -249,6 +249,8 @@ def start(pair: tuple[RunConfig, RunConfig]) -> Comparison:
                 manager.leave(run.job, job_layer.me())
                 run.job = None
     st.session_state[COMPARISON_KEY] = comparison
+    for job in comparison.jobs():
+        my_runs.remember(job, "train")
     manager.wait(comparison.jobs(), QUICK_WAIT_SECONDS)
     return comparison
 
