@@ -34,11 +34,16 @@ import numpy as np
 import streamlit as st
 
 from explainer import jobs, trainer
-from explainer.config import RunConfig
+from explainer.config import FIELDS, RunConfig
 from explainer.i18n import N_
 from explainer.jobs import Job
 from explainer.memory import BoundedCache
+from explainer.figures import curves
+from explainer.figures.sweeps import STATUS_WORDS, differing_fields, field_text
 from explainer.sweeps import SweepRecord
+from ui import charts, look, resources
+from ui import jobs as job_layer
+from ui.i18n import _
 
 TOKEN_KEY = "my_runs.token"
 COOKIE = "explainer_runs"
