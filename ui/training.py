@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from explainer import compare, jobs, trainer
 from explainer.config import FIELDS, RunConfig
-from explainer.figures import curves
+from explainer.figures import curves, live
 from explainer.jobs import Job, JobRefused, JobView
 from ui import jobs as job_layer
 from ui import my_runs, resources
@@ -33,8 +34,8 @@ AUTOSTART_KEY = "train.autostart"
 COMPARISON_KEY = "train.comparison"
 LIVE_SECONDS = 1.0  # the live view redraws this often while runs train
 QUICK_WAIT_SECONDS = 0.5  # small runs finish within this: their results come in the same rerun
-LIVE_POINTS = 300  # per-run points on the live chart
 CHART_HEIGHT = 640
+LIVE_HEIGHT = 520
 
 PREFERRED_B = {"activation": ("sigmoid", "relu"), "init": ("zeros", "he"), "loss": ("mse", "cross_entropy"),
                "normalization": ("standardize", "unit")}
@@ -326,10 +327,24 @@ def _draw(current: Comparison) -> None:
     st.button(_("Stop training"), key="train.stop", icon=":material/stop:", on_click=stop_watching,
               help=_("Stops both runs where they are; their curves and weights so far are kept. A run that "
                      "other visitors also watch goes on for them."))
-    figure = curves.training_curves(current.curves(), height=CHART_HEIGHT, max_points=LIVE_POINTS)
-    st.plotly_chart(figure, key="train.curves.live", width="stretch")
+    st.plotly_chart(live_figure(current, views), key="train.curves.live", width="stretch")
     st.caption(_("The runs train in the server's worker processes: you can move sliders or visit other pages "
                  "meanwhile, and come back here to see them."))
+
+
+def live_figure(current: Comparison, views: list[JobView | None]) -> go.Figure:
+    """The live chart, built once per new piece of progress and shared by everyone watching the same runs.
+
+    Streamlit turns a ready ``Figure`` into JSON cheaply; building one (validation included) is what
+    costs, so watchers of the same jobs at the same moment share one.
+    """
+    texts = {"loss": _("loss"), "accuracy": _("accuracy"), "epoch": _("epoch"), "batch loss": _("batch loss"),
+             "train": _("train"), "validation": _("validation")}
+    progress = tuple((run.identity(), run.name, view.steps_done if view else 0, len(view.evaluations) if view else 0)
+                     for run, view in zip(current.runs, views))
+    key = ("live", progress, tuple(texts.values()))
+    return resources.server_cache("figures").get_or_compute(
+        key, lambda: go.Figure(live.live_curves(current.curves(), height=LIVE_HEIGHT, texts=texts)))
 
 
 def show_refusals(comparison: Comparison) -> None:
