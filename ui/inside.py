@@ -17,7 +17,7 @@ import streamlit as st
 from explainer.compare import CHARTS, Experiment
 from explainer.figures import diagnostics as figures
 from explainer.trainer import TrainResult
-from ui.i18n import _
+from ui.i18n import _, language
 
 SNAPSHOT_KEY = "inside.templates.snapshot"
 FIGURES_KEY = "inside.figures"
@@ -41,7 +41,7 @@ def _kept(kind: tuple, runs: Sequence[Run], build: Callable[[], Any]) -> Any:
     """
     results = [result for _letter, _label, result in runs]
     cache = st.session_state.setdefault(FIGURES_KEY, {})
-    key = (*kind, *(id(result) for result in results), *(label for _letter, label, _result in runs))
+    key = (*kind, language(), *(id(result) for result in results), *(label for _letter, label, _result in runs))
     entry = cache.pop(key, None) or (results, build())
     cache[key] = entry
     while len(cache) > FIGURES_KEPT:
@@ -74,7 +74,7 @@ def inside_section(runs: Sequence[Run], focus: Experiment | None = None) -> None
         return
 
     _heading("gradients", focus)
-    st.plotly_chart(_kept(("gradients",), runs, lambda: figures.gradients_figure(inside)),
+    st.plotly_chart(_kept(("gradients",), runs, lambda: figures.gradients_figure(inside, translate=_)),
                     key="inside.gradients", width="stretch")
     st.caption(_("Each line is one weight matrix, measured at every evaluation on the same 256 validation images: "
                  "the gradient per weight (top), each step's size next to the weights (middle, the green band is "
@@ -83,7 +83,7 @@ def inside_section(runs: Sequence[Run], focus: Experiment | None = None) -> None
                  "and a layer whose updates fall below the band barely moves."))
 
     _heading("units", focus)
-    st.plotly_chart(_kept(("units",), runs, lambda: figures.units_figure(inside)),
+    st.plotly_chart(_kept(("units",), runs, lambda: figures.units_figure(inside, translate=_)),
                     key="inside.units", width="stretch")
     st.caption(_("A ReLU unit that outputs 0 for every image is dead: it gets no gradient and never comes back; a "
                  "sigmoid or tanh unit in its flat tails passes back almost none. The bottom row counts the "
@@ -94,7 +94,7 @@ def inside_section(runs: Sequence[Run], focus: Experiment | None = None) -> None
     _templates(runs)
 
     _heading("loss_line", focus)
-    st.plotly_chart(_kept(("loss_line",), runs, lambda: figures.loss_line_figure(figures.lines_of(inside))),
+    st.plotly_chart(_kept(("loss_line",), runs, lambda: figures.loss_line_figure(figures.lines_of(inside), translate=_)),
                     key="inside.loss_line", width="stretch")
     st.caption(_("The loss on a fixed batch of training images along the straight line from the starting weights "
                  "(t = 0) to the trained ones (t = 1), and a little beyond (Goodfellow, Vinyals and Saxe, 2015). "
@@ -119,7 +119,7 @@ def _templates(runs: Sequence[Run]) -> None:
         with column:
             shown = min(index, len(history.snapshot_steps) - 1) if history is not None else 0
             figure = _kept(("templates", shown, letter), [(letter, label, result)],
-                           lambda h=history, i=shown, t=f"{letter}: {label}": figures.templates_figure(h, i, t))
+                           lambda h=history, i=shown, t=f"{letter}: {label}": figures.templates_figure(h, i, t, translate=_))
             st.plotly_chart(figure, key=f"inside.templates.{letter}", width="stretch")
             if history is not None and len(history.snapshot_steps):
                 step = int(history.snapshot_steps[shown])

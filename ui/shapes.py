@@ -31,7 +31,7 @@ from explainer.prepare import normalize
 from explainer.trace import GradientFlow, Operation, Tensor, gradient_flow, gradient_progress, shape_text, trace_step
 from explainer.trainer import random_streams
 from ui import resources
-from ui.i18n import _
+from ui.i18n import _, language
 from ui.latex_text import latex_to_text
 
 V = TypeVar("V")
@@ -122,9 +122,9 @@ def gradient_errors(config: RunConfig, X: np.ndarray, labels: np.ndarray, datase
 def flow_figure(config: RunConfig, graph: GradientFlow, key: tuple, progress: tuple[int, int],
                 selected: tuple[int, int] | None, cache: BoundedCache | None = None):
     """The network diagram coloured by the step's gradients as far as the backward pass has come."""
-    return _cached(cache, ("flow_figure", *key, progress, selected), lambda: gradient_flow_diagram(
+    return _cached(cache, ("flow_figure", *key, progress, selected, language()), lambda: gradient_flow_diagram(
         graph, config.activation, config.output, units_from=progress[0], edges_from=progress[1], selected=selected,
-        max_nodes_drawn=DIAGRAM_NODES))
+        max_nodes_drawn=DIAGRAM_NODES, translate=_))
 
 
 # ---------------------------------------------------------------- small pieces of the page

@@ -4,11 +4,15 @@ Every builder takes the runs to compare (A and B) as :class:`InsideRun`
 objects and draws them side by side with run A's colour and run B's, so the
 learner reads one run against the other. A run without diagnostics (trained
 before they were measured) gets a panel that says so instead of a chart.
+
+Words drawn in the figures go through ``translate`` (the app passes its
+per-visitor ``_``; the default leaves them in English); they are marked with
+:func:`~explainer.i18n.N_` for the catalogues.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,12 +20,18 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..diagnostics import Diagnostics
+from ..i18n import N_
 from . import style
 from .mosaic import mosaic_figure, tile
 
 HEALTHY_BAND = (1e-3, 1e-2)  # update/weight ratios around 1e-3 (Karpathy's rule of thumb) up to 1e-2
 LAYER_DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
-NOT_MEASURED = "not measured for this run"
+NOT_MEASURED = N_("not measured for this run")
+Translate = Callable[[str], str]
+
+
+def _same(message: str) -> str:
+    return message
 DEAD_COLOR = "#D55E00"
 
 
@@ -45,7 +55,7 @@ def _positive_floor(*arrays: np.ndarray) -> float:
     return float(positive.min()) / 10 if positive.size else 1e-8
 
 
-def _missing(fig: go.Figure, columns: int, column: int, message: str = NOT_MEASURED) -> None:
+def _missing(fig: go.Figure, columns: int, column: int, message: str) -> None:
     fig.add_annotation(text=message, x=(column - 0.5) / columns, y=0.5, xref="paper", yref="paper",
                        showarrow=False, font=dict(color=style.GREY, size=style.SMALL_SIZE))
 
@@ -96,13 +106,14 @@ def _axis(row: int, col: int, columns: int) -> str:
     return "" if number == 1 else str(number)
 
 
-def gradients_figure(runs: Sequence[InsideRun], height: int = 620) -> go.Figure:
+def gradients_figure(runs: Sequence[InsideRun], height: int = 620, translate: Translate = _same) -> go.Figure:
     """Gradient size, update/weight ratio and weight norm of every layer over training, one column per run.
 
     Parameters
     ----------
     runs : the runs to compare, drawn left to right.
     height : pixels.
+    translate : turns the figure's words into the visitor's language.
 
     Returns
     -------
@@ -115,7 +126,9 @@ def gradients_figure(runs: Sequence[InsideRun], height: int = 620) -> go.Figure:
         exact zeros are drawn on a dotted floor line labelled "0". The weight
         norms are on each run's own linear scale (they change by a few per cent).
     """
-    rows = ("gradient per weight  ‖dW‖/√size", "update / weight  ‖ΔW‖/‖W‖", "weight norm  ‖W‖")
+    tr = translate
+    rows = (tr(N_("gradient per weight  ‖dW‖/√size")), tr(N_("update / weight  ‖ΔW‖/‖W‖")),
+            tr(N_("weight norm  ‖W‖")))
     fig = _subplots(runs, 3, rows, height)
     columns = max(len(runs), 1)
     measured = [run.diagnostics for run in runs if run.diagnostics is not None and run.diagnostics.records]
@@ -125,7 +138,7 @@ def gradients_figure(runs: Sequence[InsideRun], height: int = 620) -> go.Figure:
     for col, (index, run) in enumerate(enumerate(runs), start=1):
         history, color = run.diagnostics, style.run_color(index)
         if history is None or not history.records:
-            _missing(fig, len(runs), col)
+            _missing(fig, len(runs), col, tr(NOT_MEASURED))
             continue
         later = history.steps > 0
         series = ((history.steps, per_weight[id(history)], floors[0]),
@@ -134,21 +147,22 @@ def gradients_figure(runs: Sequence[InsideRun], height: int = 620) -> go.Figure:
         for row, (steps, values, floor) in enumerate(series, start=1):
             for layer in range(values.shape[1]):
                 y = values[:, layer].copy()
-                hover = [f"W{layer + 1} at step {s:,}: {v:.3g}" for s, v in zip(steps, y)]
+                hover = [tr(N_("W{layer} at step {step}: {value}")).format(layer=layer + 1, step=f"{s:,}",
+                                                                             value=f"{v:.3g}") for s, v in zip(steps, y)]
                 if floor is not None:
                     y[y <= 0] = floor
                 fig.add_trace(go.Scatter(x=steps, y=y, mode="lines+markers", name=f"{run.name} W{layer + 1}",
                                          line=dict(color=color, dash=_dash(layer), width=2), marker=dict(size=4),
                                          hovertext=hover, hoverinfo="text", showlegend=False), row=row, col=col)
                 _end_label(fig, steps, y, f"W{layer + 1}", color, row, col)
-        fig.update_xaxes(title_text="step", row=3, col=col)
+        fig.update_xaxes(title_text=tr(N_("step")), row=3, col=col)
         _room_for_labels(fig, history.steps, col)
         for row, floor in ((1, floors[0]), (2, floors[1])):
             fig.add_hline(y=floor, line=dict(color=style.LIGHT_GREY, dash="dot", width=1), row=row, col=col)
             _log_note(fig, floor, "0", style.GREY, row, col, columns)
         fig.add_hrect(y0=HEALTHY_BAND[0], y1=HEALTHY_BAND[1], row=2, col=col, fillcolor="#009E73", opacity=0.12,
                       line_width=0)
-        _log_note(fig, HEALTHY_BAND[1], "healthy band", "#007a5a", 2, col, columns, below=True)
+        _log_note(fig, HEALTHY_BAND[1], tr(N_("healthy band")), "#007a5a", 2, col, columns, below=True)
     for row in (1, 2):
         fig.update_yaxes(type="log", dtick=1, exponentformat="power", row=row)
     # Weight norms move by a few per cent: each run gets its own linear scale, with its tick labels.
@@ -162,7 +176,7 @@ def _sizes(history: Diagnostics) -> np.ndarray:
     return np.array([n_in * n_out for n_in, n_out in zip(widths[:-1], widths[1:])], dtype=np.float64)
 
 
-def units_figure(runs: Sequence[InsideRun], height: int = 480) -> go.Figure:
+def units_figure(runs: Sequence[InsideRun], height: int = 480, translate: Translate = _same) -> go.Figure:
     """Dead (ReLU) or saturated (sigmoid, tanh) hidden units, and layer 1's distinct units, over training.
 
     Returns
@@ -175,19 +189,23 @@ def units_figure(runs: Sequence[InsideRun], height: int = 480) -> go.Figure:
         nothing to draw. Bottom row: how many of layer 1's units are distinct,
         with the last value written out ("1 distinct unit of 64").
     """
-    kinds = [{"relu": "dead", "sigmoid": "saturated", "tanh": "saturated"}.get(run.activation) for run in runs]
-    top = [{"dead": "ReLU units that are dead (%)", "saturated": f"{run.activation} activations that are saturated (%)",
-            None: "dead or saturated units (%)"}[kind] for run, kind in zip(runs, kinds)]
-    fig = _subplots(runs, 2, (top, "distinct units in hidden layer 1"), height, shared=False)
+    tr = translate
+    kinds = [{"relu": N_("dead"), "sigmoid": N_("saturated"), "tanh": N_("saturated")}.get(run.activation)
+             for run in runs]
+    top = [{"dead": tr(N_("ReLU units that are dead (%)")),
+            "saturated": tr(N_("{activation} activations that are saturated (%)")).format(activation=run.activation),
+            None: tr(N_("dead or saturated units (%)"))}[kind] for run, kind in zip(runs, kinds)]
+    fig = _subplots(runs, 2, (top, tr(N_("distinct units in hidden layer 1"))), height, shared=False)
     for col, (index, run) in enumerate(enumerate(runs), start=1):
         history, color = run.diagnostics, style.run_color(index)
         if history is None or not history.records:
-            _missing(fig, len(runs), col)
+            _missing(fig, len(runs), col, tr(NOT_MEASURED))
             continue
         hidden = len(history.units) - 1
         steps, kind = history.steps, kinds[index]
         if not hidden or kind is None:
-            reason = "no hidden layer" if not hidden else f"{run.activation} units neither die nor saturate"
+            reason = (tr(N_("no hidden layer")) if not hidden else
+                      tr(N_("{activation} units neither die nor saturate")).format(activation=run.activation))
             axis = _axis(1, col, len(runs))
             fig.add_annotation(text=reason, x=0.5, y=0.5, xref=f"x{axis} domain", yref=f"y{axis} domain", showarrow=False,
                                font=dict(color=style.GREY, size=style.SMALL_SIZE))
@@ -198,34 +216,33 @@ def units_figure(runs: Sequence[InsideRun], height: int = 480) -> go.Figure:
                 fig.add_trace(go.Scatter(
                     x=steps, y=y, mode="lines+markers", line=dict(color=color, dash=_dash(layer), width=2),
                     marker=dict(size=4), showlegend=False, name=f"{run.name} hidden {layer + 1}",
-                    hovertext=[f"hidden {layer + 1} ({history.units[layer]} units), step {s:,}: {v:.1f}% {kind}"
-                               for s, v in zip(steps, y)], hoverinfo="text"), row=1, col=col)
-                _end_label(fig, steps, y, f"hidden {layer + 1}", color, 1, col)
+                    hovertext=[tr(N_("hidden {layer} ({units} units), step {step}: {share}% {kind}")).format(
+                        layer=layer + 1, units=history.units[layer], step=f"{s:,}", share=f"{v:.1f}", kind=tr(kind))
+                        for s, v in zip(steps, y)], hoverinfo="text"), row=1, col=col)
+                _end_label(fig, steps, y, tr(N_("hidden {layer}")).format(layer=layer + 1), color, 1, col)
         if hidden:
             distinct, width = history.distinct, history.units[0]
             fig.add_trace(go.Scatter(
                 x=steps, y=distinct, mode="lines+markers", line=dict(color=color, width=2, shape="hv"),
                 marker=dict(size=4), showlegend=False, name=f"{run.name} distinct",
-                hovertext=[f"step {s:,}: {d} distinct of {width}" for s, d in zip(steps, distinct)],
+                hovertext=[tr(N_("step {step}: {distinct} distinct of {width}")).format(step=f"{s:,}", distinct=d,
+                                                                                     width=width)
+                           for s, d in zip(steps, distinct)],
                 hoverinfo="text"), row=2, col=col)
             last = int(distinct[-1])
-            fig.add_annotation(text=f"<b>{last} distinct unit{'' if last == 1 else 's'} of {width}</b>",
+            words = tr(N_("1 distinct unit of {width}")) if last == 1 else tr(N_("{count} distinct units of {width}"))
+            fig.add_annotation(text=f"<b>{words.format(count=last, width=width)}</b>",
                                x=steps[-1], y=last, xanchor="right", yanchor="bottom", showarrow=False,
                                font=dict(color=color, size=style.SMALL_SIZE), row=2, col=col)
             fig.update_yaxes(range=[0, 1.15 * width + 0.5], row=2, col=col)
-        fig.update_xaxes(title_text="step", row=2, col=col)
+        fig.update_xaxes(title_text=tr(N_("step")), row=2, col=col)
         _room_for_labels(fig, steps, col)
     fig.update_yaxes(range=[-3, 103], row=1)
     return fig
 
 
-def snapshot_label(history: Diagnostics, index: int) -> str:
-    """e.g. 'step 120 (snapshot 4 of 7)'."""
-    return f"step {int(history.snapshot_steps[index]):,} (snapshot {index + 1} of {len(history.snapshot_steps)})"
-
-
 def templates_figure(history: Diagnostics | None, index: int, title: str | None = None,
-                     columns: int = 8) -> go.Figure:
+                     columns: int = 8, translate: Translate = _same) -> go.Figure:
     """The first-layer templates of one run at one snapshot: each unit's 784 weights as a 28×28 image.
 
     Parameters
@@ -234,6 +251,7 @@ def templates_figure(history: Diagnostics | None, index: int, title: str | None 
     index : which snapshot (clipped to the ones there are).
     title : optional figure title.
     columns : images per row.
+    translate : turns the figure's words into the visitor's language.
 
     Returns
     -------
@@ -244,14 +262,15 @@ def templates_figure(history: Diagnostics | None, index: int, title: str | None 
         captioned "✕" and its number in vermillion, and says so on hover.
     """
     if history is None or not len(history.snapshot_steps):
-        return style.empty_figure(NOT_MEASURED, title=title)
+        return style.empty_figure(translate(NOT_MEASURED), title=title)
     index = int(np.clip(index, 0, len(history.snapshot_steps) - 1))
     images = np.nan_to_num(history.snapshots[index].astype(np.float32), posinf=0.0, neginf=0.0).reshape(-1, 28, 28)
     dead = history.snapshot_dead[index]
     captions = [f"✕{u + 1}" if dead[u] else str(u + 1) for u in range(len(images))]
     colors = [DEAD_COLOR if dead[u] else style.TEXT for u in range(len(images))]
-    hover = [f"unit {u + 1}: {'dead (zero for every probe image)' if dead[u] else 'alive'}"
-             for u in range(len(images))]
+    dead_words, alive_words = translate(N_("unit {unit}: dead (zero for every probe image)")), translate(
+        N_("unit {unit}: alive"))
+    hover = [(dead_words if dead[u] else alive_words).format(unit=u + 1) for u in range(len(images))]
     zmin, zmax = style.symmetric_range(images)
     return mosaic_figure(tile(images, columns), captions, colors, hover=hover, colorscale=style.DIVERGING,
                          zmin=zmin, zmax=zmax, zmid=0, tile_px=44, title=title, colorbar=False)
@@ -266,7 +285,7 @@ class Line:
     loss: np.ndarray
 
 
-def loss_line_figure(lines: Sequence[Line], height: int = 380) -> go.Figure:
+def loss_line_figure(lines: Sequence[Line], height: int = 380, translate: Translate = _same) -> go.Figure:
     """The loss on a fixed batch along θ(t) = (1 − t)·θ₀ + t·θ₁, one line per run.
 
     Returns
@@ -278,28 +297,31 @@ def loss_line_figure(lines: Sequence[Line], height: int = 380) -> go.Figure:
         without a line (diverged, or trained before lines were measured) is
         left out and named in the title's subtitle.
     """
+    tr = translate
     drawn = [(index, line) for index, line in enumerate(lines) if len(line.t)]
     if not drawn:
-        return style.empty_figure("no loss line for these runs", height=height)
+        return style.empty_figure(tr(N_("no loss line for these runs")), height=height)
     fig = go.Figure()
     for index, line in drawn:
         color = style.run_color(index)
         loss = np.where(np.isfinite(line.loss), line.loss, np.nan)
         fig.add_trace(go.Scatter(x=line.t, y=loss, mode="lines", name=line.name, line=dict(color=color, width=2.5),
-                                 hovertemplate=f"{line.name}<br>t = %{{x:.2f}}: loss %{{y:.4g}}<extra></extra>"))
+                                 hovertemplate=line.name + "<br>t = %{x:.2f}: " + tr(N_("loss")) + " %{y:.4g}"
+                                 "<extra></extra>"))
         ends = np.isin(line.t, (0.0, 1.0))
         fig.add_trace(go.Scatter(x=line.t[ends], y=loss[ends], mode="markers", showlegend=False,
                                  marker=dict(color=color, size=10, line=dict(color="white", width=1.5)),
                                  name=f"{line.name} ends", hoverinfo="skip"))
-    for x, text in ((0.0, "start θ₀"), (1.0, "end θ₁")):
+    for x, text in ((0.0, tr(N_("start θ₀"))), (1.0, tr(N_("end θ₁")))):
         fig.add_vline(x=x, line=dict(color=style.GREY, dash="dot", width=1), annotation_text=text,
                       annotation_position="top", annotation_font=dict(size=style.SMALL_SIZE, color=style.GREY))
-    fig.update_xaxes(title_text="t along the line from the initial to the final weights", zeroline=False)
-    fig.update_yaxes(title_text="loss on a fixed batch")
+    fig.update_xaxes(title_text=tr(N_("t along the line from the initial to the final weights")), zeroline=False)
+    fig.update_yaxes(title_text=tr(N_("loss on a fixed batch")))
     missing = [line.name for line in lines if not len(line.t)]
     style.apply_layout(fig, height=height)
     if missing:
-        fig.update_layout(title=dict(text="", subtitle=dict(text="no line for " + ", ".join(missing),
+        fig.update_layout(title=dict(text="", subtitle=dict(text=tr(N_("no line for {runs}")).format(
+                                                                runs=", ".join(missing)),
                                                             font=dict(size=style.SMALL_SIZE, color=style.GREY))))
     return fig
 

@@ -13,12 +13,13 @@ backward pass has come.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import N_
 from ..trace import GradientFlow
 from . import style
 
@@ -167,7 +168,7 @@ def _bin_colors(bins: int) -> list[str]:
 def gradient_flow_diagram(flow: GradientFlow, activation: str = "relu", output: str = "softmax", *,
                           units_from: int | None = None, edges_from: int | None = None,
                           selected: tuple[int, int] | None = None, max_nodes_drawn: int = 12,
-                          height: int = 460) -> go.Figure:
+                          height: int = 460, translate: Callable[[str], str] = lambda message: message) -> go.Figure:
     """The network diagram coloured by one step's gradients, as far as the backward pass has come.
 
     Parameters
@@ -180,6 +181,7 @@ def gradient_flow_diagram(flow: GradientFlow, activation: str = "relu", output: 
     selected : (layer, unit) of a hidden unit to ring.
     max_nodes_drawn : circles per column at most.
     height : pixels.
+    translate : turns the title and hover words into the visitor's language.
 
     Returns
     -------
@@ -228,7 +230,7 @@ def gradient_flow_diagram(flow: GradientFlow, activation: str = "relu", output: 
             marker.update(color=db, colorscale=style.DIVERGING, cmin=-scale, cmax=scale)
             hover = [f"{text}<br>dL/db = Σ dL/dz = {value:.3g}" for text, value in zip(hover, db)]
         if 0 < layer < last:
-            hover = [f"{text}<br>click for its chain rule" for text in hover]
+            hover = [f"{text}<br>{translate(N_('click for its chain rule'))}" for text in hover]
         fig.add_trace(go.Scatter(x=np.full(len(units), layer), y=geometry.node_y[layer], mode="markers",
                                  name=header, showlegend=False, marker=marker,
                                  customdata=[[layer, u] for u in units], hovertext=hover, hoverinfo="text"))
@@ -238,10 +240,14 @@ def gradient_flow_diagram(flow: GradientFlow, activation: str = "relu", output: 
                                  hoverinfo="skip", showlegend=False, name="selected",
                                  marker=dict(size=26, color="rgba(0,0,0,0)", line=dict(color=style.TEXT, width=2.5))))
     _labels(fig, geometry, activation, output)
-    stage = ("the backward pass has not started" if units_from > last
-             else "the whole backward pass" if edges_from <= 1 and units_from <= 1
-             else f"backward pass down to layer {min(units_from, edges_from)}")
-    return _finish(fig, geometry, height, f"Gradients of this step: {stage}")
+    if units_from > last:
+        title = translate(N_("Gradients of this step: the backward pass has not started"))
+    elif edges_from <= 1 and units_from <= 1:
+        title = translate(N_("Gradients of this step: the whole backward pass"))
+    else:
+        title = translate(N_("Gradients of this step: backward pass down to layer {layer}")).format(
+            layer=min(units_from, edges_from))
+    return _finish(fig, geometry, height, title)
 
 
 def _column_text(layer: int, last: int, size: int, activation: str, output: str) -> tuple[str, str, str]:
