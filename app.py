@@ -15,7 +15,7 @@ import streamlit as st  # noqa: E402
 from ui import state  # noqa: E402
 from ui.dataset import dataset_panel  # noqa: E402
 from ui.errors import guarded  # noqa: E402
-from ui import i18n, look  # noqa: E402
+from ui import i18n, look, my_runs  # noqa: E402
 from ui.frame import alias, follow_alias  # noqa: E402
 
 st.set_page_config(page_title="NumPy MNIST explainer", page_icon=":material/neurology:", layout="wide")
@@ -31,12 +31,14 @@ PAGES = [
     st.Page("pages/evaluate.py", title="Evaluate", icon=":material/grid_on:", url_path="evaluate"),
     st.Page("pages/draw.py", title="Draw a digit", icon=":material/draw:", url_path="draw"),
     st.Page("pages/seeds.py", title="Seed tutorials", icon=":material/eco:", url_path="seeds"),
+    st.Page("pages/explore.py", title="Explore", icon=":material/travel_explore:", url_path="explore"),
     st.Page("pages/glossary.py", title=i18n._("Glossary · 术语表"), icon=":material/translate:", url_path="glossary"),
 ]
 
 page = st.navigation([*PAGES, alias(OVERVIEW, "overview")])
 follow_alias(page)
 look.apply_css()
+my_runs.keep_across_reloads()  # the cookie that brings a visitor's My runs back after a reload
 i18n.mark_document_language()
 with guarded("the sidebar"):
     i18n.language_switch()

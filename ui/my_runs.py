@@ -35,11 +35,11 @@ import streamlit as st
 
 from explainer import jobs, trainer
 from explainer.config import FIELDS, RunConfig
+from explainer.figures import curves
+from explainer.figures.sweeps import STATUS_WORDS, differing_fields, field_text
 from explainer.i18n import N_
 from explainer.jobs import Job
 from explainer.memory import BoundedCache
-from explainer.figures import curves
-from explainer.figures.sweeps import STATUS_WORDS, differing_fields, field_text
 from explainer.sweeps import SweepRecord
 from ui import charts, look, resources
 from ui import jobs as job_layer
@@ -52,6 +52,7 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")  # secrets.token_urlsafe(16)
 MAX_RUNS = 300  # per visitor; the oldest go first
 MAX_BYTES = 16 * 2**20  # every visitor's list together (about 1 kB per run)
 ORIGINS = {"train": N_("Train page"), "seeds": N_("Seeds page"), "sweep": N_("sweep")}
+STATUSES = {**STATUS_WORDS, "gone": N_("no longer kept")}
 SETTLED = ("done", "diverged", "stopped", "failed", "cancelled", "gone")
 
 
@@ -176,7 +177,8 @@ def token(create: bool = True) -> str | None:
     kept = st.session_state.get(TOKEN_KEY)
     if kept:
         return kept
-    cookie = st.context.cookies.get(COOKIE) or ""
+    cookie = st.context.cookies.get(COOKIE)
+    cookie = cookie if isinstance(cookie, str) else ""  # (no request, as in a callback under AppTest: no cookie)
     if TOKEN_PATTERN.fullmatch(cookie):
         st.session_state[TOKEN_KEY] = cookie
         return cookie
@@ -197,9 +199,6 @@ def remember(run: Job | SweepRecord | trainer.TrainResult, origin: str) -> None:
     origin : str
         Where it was trained: ``"train"``, ``"seeds"`` or ``"sweep"`` (a key of :data:`ORIGINS`).
     """
-    from ui import jobs as job_layer
-    from ui import resources
-
     if origin not in ORIGINS:
         raise ValueError(f"origin must be one of {', '.join(ORIGINS)}; got {origin!r}")
     now = time.time()
@@ -219,8 +218,6 @@ def remember(run: Job | SweepRecord | trainer.TrainResult, origin: str) -> None:
 
 def mine() -> list[MyRun]:
     """This visitor's runs, brought up to date (an empty list before their first run)."""
-    from ui import jobs as job_layer
-
     current = token(create=False)
     return [] if current is None else registry().settle(current, job_layer.manager())
 
@@ -234,8 +231,6 @@ def forget(keys: Iterable[tuple[str, str]]) -> None:
 
 def keep_across_reloads() -> None:
     """Set the token's cookie in the visitor's browser, once they have a list (app.py calls this every run)."""
-    from ui import look
-
     current = token(create=False)
     if current is None or st.context.cookies.get(COOKIE) == current:
         return
@@ -243,3 +238,102 @@ def keep_across_reloads() -> None:
     look.run_script(  # the token is ours (token_urlsafe): safe to write into the script
         f"document.cookie = '{COOKIE}={current}; path=/; max-age={seconds}; SameSite=Strict'"
         " + (location.protocol === 'https:' ? '; Secure' : '');", name="my-runs")
+
+
+# --- the table on the Explore page ------------------------------------------------------------------
+
+TABLE_KEY = "my_runs.table"
+MAX_NAME = 48
+
+
+def frame(runs: list[MyRun]):
+    """The visitor's runs as a table: where from, status, accuracies, seconds, and the settings that differ.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run, oldest first; percentages as numbers (NaN when unknown).
+    """
+    import pandas as pd
+
+    configs = [run.config for run in runs]
+    fields = differing_fields(configs)
+    rows = []
+    for number, (run, config) in enumerate(zip(runs, configs), start=1):
+        row = {"#": number, _("from"): _(ORIGINS[run.origin]), _("status"): _(STATUSES.get(run.status, run.status))}
+        row.update({_(FIELDS[name].label): field_text(config, name) for name in fields})
+        row.update({_("validation %"): _percent(run.val_accuracy), _("test %"): _percent(run.test_accuracy),
+                    _("seconds"): float("nan") if run.seconds is None else round(run.seconds, 1)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _percent(value: float | None) -> float:
+    return float("nan") if value is None else round(100 * value, 2)
+
+
+def csv_text(runs: list[MyRun]) -> str:
+    """Every run with its whole config and its numbers, as CSV (one row per run)."""
+    import pandas as pd
+
+    rows = []
+    for run in runs:
+        row = {"origin": run.origin, "status": run.status, "val_accuracy": run.val_accuracy,
+               "train_accuracy": run.train_accuracy, "test_accuracy": run.test_accuracy, "seconds": run.seconds,
+               "dataset": run.dataset_key}
+        row.update({name: ("-".join(map(str, value)) if name == "hidden" else value)
+                    for name, value in run.config.to_dict().items()})
+        rows.append(row)
+    return pd.DataFrame(rows).to_csv(index=False)
+
+
+def _name(number: int, run: MyRun, fields: list[str]) -> str:
+    text = f"{number}: " + ", ".join(f"{name}={field_text(run.config, name)}" for name in fields if name != "seed")
+    return text if len(text) <= MAX_NAME else text[:MAX_NAME - 1] + "…"
+
+
+def overlay(runs: list[MyRun], numbers: list[int]) -> None:
+    """The selected runs' curves on one chart (runs the server no longer holds are named, not drawn)."""
+    fields = differing_fields([run.config for run in runs])
+    drawn, missing = [], []
+    for number, run in zip(numbers, runs):
+        result = job_layer.manager().store.get(run.dataset_key, run.config)
+        if result is None:
+            missing.append(str(number))
+        else:
+            drawn.append(curves.CurveData.from_result(_name(number, run, fields), result))
+    if drawn:
+        figure = curves.training_curves(drawn, height=560)
+        best = max(drawn, key=lambda c: c.evaluations[-1].val_accuracy if c.evaluations else 0)
+        charts.show_chart(figure, key="my_runs.overlay",
+                          summary=_("Loss, accuracy and learning rate of {count} of your runs on one chart; the "
+                                    "highest final validation accuracy is run {name}.", count=len(drawn),
+                                    name=best.name))
+    if missing:
+        st.caption(_("Not drawn (no longer kept on this server, or not finished): runs {numbers}.",
+                     numbers=", ".join(missing)))
+
+
+def section() -> None:
+    """My runs: the table (select rows to overlay their curves), delete, and download all as CSV."""
+    runs = mine()
+    if not runs:
+        st.caption(_("Runs you train on the Train page, the Seeds page or in a sweep are listed here, on this "
+                     "browser only. Nobody else sees them."))
+        return
+    event = st.dataframe(frame(runs), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun",
+                         selection_mode="multi-row",
+                         column_config={_("validation %"): st.column_config.NumberColumn(format="%.2f"),
+                                        _("test %"): st.column_config.NumberColumn(format="%.2f")})
+    chosen = sorted(event.selection.rows) if event is not None else []
+    left, right = st.columns(2)
+    left.button(_("Delete the selected runs"), key="my_runs.delete", icon=":material/delete:", disabled=not chosen,
+                on_click=forget, args=([runs[i].key for i in chosen],),
+                help=_("Removes them from this list; the server may keep the runs themselves for others."))
+    right.download_button(_("Download all as CSV"), csv_text(runs), file_name="my-runs.csv", mime="text/csv",
+                          key="my_runs.csv", icon=":material/download:", on_click="ignore")
+    if chosen:
+        overlay([runs[i] for i in chosen], [i + 1 for i in chosen])
+    else:
+        st.caption(_("Select rows (the boxes on the left) to overlay their curves. This list lives on this server "
+                     "for this browser only: a link you share never carries it."))

@@ -128,7 +128,7 @@ def _add_grid(fig: go.Figure, found: Sequence[Cell], x: Axis, y: Axis, names: Se
     index = {(cell.point[x.name], cell.point[y.name]): i for i, cell in enumerate(found)}
     z = np.full((ny, nx), np.nan)
     low, high = _accuracy_range(found)
-    spark_x, spark_y, centres_x, centres_y, custom, hover = [], [], [], [], [], []
+    spark_x, spark_y, pending_x, pending_y, centres_x, centres_y, custom, hover = [], [], [], [], [], [], [], []
     where = dict(row=row, col=col) if row is not None else {}
     xref, yref = f"x{axis_suffix}", f"y{axis_suffix}"
     for j, y_value in enumerate(y.values):
@@ -152,8 +152,12 @@ def _add_grid(fig: go.Figure, found: Sequence[Cell], x: Axis, y: Axis, names: Se
                                    font=dict(size=max(font_size - 2, 8), color=color))
             loss = cell.loss if cell.finished or not len(live_loss.get(k, ())) else live_loss[k]
             sx, sy = _sparkline(loss, i - 0.4, j - 0.46, 0.8, 0.18)
-            spark_x += sx
-            spark_y += sy
+            if cell.mean is None:  # on the grey of a pending cell the line is dark
+                pending_x += sx
+                pending_y += sy
+            else:
+                spark_x += sx
+                spark_y += sy
             centres_x.append(i)
             centres_y.append(j)
             custom.append(cell_indexes[k])
@@ -165,6 +169,9 @@ def _add_grid(fig: go.Figure, found: Sequence[Cell], x: Axis, y: Axis, names: Se
                                  opacity=0.35, hoverinfo="skip", showlegend=False, name="loss"), **where)
         fig.add_trace(go.Scatter(x=spark_x, y=spark_y, mode="lines", line=dict(color=SPARK_COLOR, width=1.5),
                                  hoverinfo="skip", showlegend=False, name="loss"), **where)
+    if pending_x:
+        fig.add_trace(go.Scatter(x=pending_x, y=pending_y, mode="lines", line=dict(color=style.MUTED, width=1.5),
+                                 hoverinfo="skip", showlegend=False, name="live loss"), **where)
     fig.add_trace(go.Scatter(x=centres_x, y=centres_y, mode="markers", customdata=custom, text=hover,
                              hovertemplate="%{text}<extra></extra>", showlegend=False, name="cell",
                              marker=dict(size=40, symbol="square", opacity=0.0)), **where)
@@ -206,7 +213,7 @@ def sweep_heatmap(found: Sequence[Cell], x: Axis, y: Axis, *, translate: Transla
     fig.update_xaxes(title_text=axis_title(x, translate))
     fig.update_yaxes(title_text=axis_title(y, translate))
     fig.update_layout(coloraxis=_colorbar_axis(found, translate))
-    style.apply_layout(fig, title=title, height=height or max(320, 70 * len(y.values) + 160), legend=False)
+    style.apply_layout(fig, title=title, height=height or max(340, 95 * len(y.values) + 150), legend=False)
     fig.update_layout(hovermode="closest", clickmode="event+select", dragmode=False)
     return fig
 
@@ -380,7 +387,8 @@ def learning_curves(records: Sequence[SweepRecord], facet: Axis, colour: Axis | 
                                font=dict(color=style.MUTED))
     fig.update_xaxes(title_text=translate(N_("epoch")), row=rows)
     fig.update_yaxes(title_text=translate(N_("validation accuracy")), ticksuffix="%", col=1)
-    return style.apply_layout(fig, title=title, height=rows * 260 + 100, legend=colour is not None, legend_y=1.06)
+    return style.apply_layout(fig, title=title, height=rows * 260 + 100, legend=colour is not None,
+                              legend_y=1.0 + 0.12 / rows)
 
 
 def parallel_coordinates(records: Sequence[SweepRecord], axes: Sequence[Axis], *, translate: Translate = _same,
