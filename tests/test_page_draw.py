@@ -174,6 +174,6 @@ def test_every_picture_and_chart_has_a_text_alternative():
     assert alts["draw.bars"].startswith(f"Bar chart of the network's output for each digit: {predicted} gets")
     assert "a1: " in alts["draw.hidden"] and "of 256 units above zero" in alts["draw.hidden"]
     outputs = at.table[0].value
-    assert list(outputs.index) == list(range(10))
+    assert list(outputs.index) == [str(digit) for digit in range(10)]  # row names kept as text
     hidden = [frame for frame in at.dataframe]
     assert len(hidden) == 1 and len(hidden[0].value) == 256 + 128  # every hidden unit, in a scrolling table

@@ -67,7 +67,9 @@ def show_table(table: Table, *, key: str) -> None:
     if len(frame) > MAX_STATIC_ROWS:
         st.dataframe(frame, hide_index=True, width="stretch", key=key)
         return
-    st.table(frame.set_index(frame.columns[0]))
+    # Row names as text: Streamlit hides an index that looks like 0, 1, 2… (the digits would vanish).
+    first = frame.columns[0]
+    st.table(frame.assign(**{first: frame[first].astype(str)}).set_index(first))
 
 
 # --- words and tables for the common charts ---------------------------------------------------

@@ -149,3 +149,31 @@ def test_mouse_drawn_digits_are_read_whether_or_not_the_pointer_hovered_first(pa
         assert predicted == digit
         harness.wait_for_idle(page)
         clear(page)
+
+
+def _tab_to(page, text: str, presses: int = 80) -> None:
+    """Press Tab until a button or expander whose text ends with ``text`` has the focus (fail after ``presses``).
+
+    (Expander summaries start with an icon's name; the main area itself is focusable and holds every text.)
+    """
+    for _press in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => { const e = document.activeElement;"
+                                "  return ['BUTTON', 'SUMMARY'].includes(e?.tagName) ? e.innerText.trim() : ''; }")
+        if focused.endswith(text):
+            return
+    raise AssertionError(f"{text!r} is not reachable with the Tab key")
+
+
+def test_the_draw_page_works_from_the_keyboard(page, server):
+    """No mouse: Tab to 'Random test digit', Enter, then open a chart's numbers with the keyboard too."""
+    harness.open_page(page, server.url, "/draw?lang=en")
+    _tab_to(page, "Random test digit")
+    page.keyboard.press("Enter")
+    harness.wait_for_prediction(page)
+    harness.wait_for_idle(page)
+    _tab_to(page, "The numbers in this chart")
+    page.keyboard.press("Enter")
+    table = page.locator("[data-testid='stTable'] table").first
+    table.wait_for(state="visible")
+    assert "digit" in table.inner_text() and "output" in table.inner_text()
