@@ -160,6 +160,7 @@ def test_moving_a_slider_keeps_the_runs_going_and_stop_keeps_curves_and_weights(
     assert not at.exception
     assert [run.job for run in comparison(at).runs] == started and all(job.active for job in started)
     assert "These are the runs you started earlier" in texts(at)
+    assert not at.error and len(at.get("plotly_chart")) == 1  # the live chart, drawn without trouble
     deadline = time.monotonic() + 60
     while not all(job_layer.manager().view(job).steps_done > 0 for job in started):
         assert time.monotonic() < deadline, "the runs never started"

@@ -22,7 +22,8 @@ import streamlit as st
 
 from explainer import compare, jobs, trainer
 from explainer.config import FIELDS, RunConfig
-from explainer.figures import curves, live
+from explainer.figures import curves
+from explainer.figures import live as live_chart
 from explainer.jobs import Job, JobRefused, JobView
 from ui import jobs as job_layer
 from ui import my_runs, resources
@@ -344,7 +345,7 @@ def live_figure(current: Comparison, views: list[JobView | None]) -> go.Figure:
                      for run, view in zip(current.runs, views))
     key = ("live", progress, tuple(texts.values()))
     return resources.server_cache("figures").get_or_compute(
-        key, lambda: go.Figure(live.live_curves(current.curves(), height=LIVE_HEIGHT, texts=texts)))
+        key, lambda: go.Figure(live_chart.live_curves(current.curves(), height=LIVE_HEIGHT, texts=texts)))
 
 
 def show_refusals(comparison: Comparison) -> None:
