@@ -410,12 +410,13 @@ def test_first_layer_filters_reshape_each_unit_to_28x28(runs):
     W1 = runs[0][1].params["W1"]
     fig = weights.first_layer_filters(W1, count=4, columns=4)
     assert_serialises(fig)
-    assert list(fig.data[1].text) == ["unit 1", "unit 2", "unit 3", "unit 4"]
+    assert list(fig.data[1].text) == ["1", "2", "3", "4"]
+    assert fig.data[1].hovertext[0].startswith("unit 1:")
     z = np.asarray(fig.data[0].z, dtype=float)
     tile = z[~np.all(np.isnan(z), axis=1)][:28, :28]
     np.testing.assert_allclose(tile, W1[:, 0].reshape(28, 28), rtol=1e-6, atol=1e-7)
     assert fig.data[0].zmin == -fig.data[0].zmax
-    assert list(weights.first_layer_filters(W1.T, count=2).data[1].text) == ["unit 1", "unit 2"]
+    assert list(weights.first_layer_filters(W1.T, count=2).data[1].text) == ["1", "2"]
     assert_empty_message(weights.first_layer_filters(np.zeros((784, 0))))
 
 

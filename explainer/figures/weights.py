@@ -100,7 +100,7 @@ def first_layer_filters(W1: np.ndarray, count: int = 16, columns: int = 8,
     go.Figure
         One tiled heatmap on the diverging scale with one symmetric range for
         all tiles (red = this pixel pushes the unit up, blue = down), captioned
-        "unit 1", "unit 2", ...
+        "1", "2", ... (the hover text says "unit 1: ...")
     """
     W = np.asarray(W1, dtype=float)
     if W.ndim == 2 and W.shape[0] != 784 and W.shape[1] == 784:
@@ -109,6 +109,8 @@ def first_layer_filters(W1: np.ndarray, count: int = 16, columns: int = 8,
         return style.empty_figure("no first-layer weights to show" if W.size else style.NO_DATA, title=title)
     shown = W[:, :count].T.reshape(-1, 28, 28)
     zmin, zmax = style.symmetric_range(shown)
-    captions = [f"unit {i + 1}" for i in range(len(shown))]
-    return mosaic_figure(tile(shown, columns), captions, colorscale=style.DIVERGING, zmin=zmin, zmax=zmax,
-                         zmid=0, tile_px=72, title=title, colorbar=True)
+    # Just the unit's number over each tile: "unit 10" labels ran into each other on a phone; the hover says more.
+    captions = [str(i + 1) for i in range(len(shown))]
+    hover = [f"unit {i + 1}: its 784 incoming weights as a 28×28 image" for i in range(len(shown))]
+    return mosaic_figure(tile(shown, columns), captions, hover=hover, colorscale=style.DIVERGING, zmin=zmin,
+                         zmax=zmax, zmid=0, tile_px=72, title=title, colorbar=True)
