@@ -21,8 +21,10 @@ SCRIPT_KEY_PREFIX = "page-script-"
 
 CSS = """
 <style>
-/* Page scripts are invisible and take no room (not even the gap between elements). */
-[class*="st-key-page-script-"] { display: none !important; }
+/* Page scripts are invisible and take no room, not even the gap between elements: Streamlit wraps a keyed
+   container in a layout wrapper, which would otherwise stay in the column as a 0-px item with a gap. */
+[class*="st-key-page-script-"],
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-page-script-"]) { display: none !important; }
 
 /* Phones: every pixel of width for the content, and nothing wider than the screen. */
 @media (max-width: 640px) {
