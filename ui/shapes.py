@@ -25,9 +25,10 @@ from explainer.config import RunConfig
 from explainer.figures.network import Geometry, gradient_flow_diagram
 from explainer.figures.tensors import operation_figure, tensor_heatmap
 from explainer.figures.weights import first_layer_filters
-from explainer.gradcheck import TOLERANCE, check_gradients
+from explainer.gradcheck import STEP, TOLERANCE, check_gradients
 from explainer.memory import BoundedCache
 from explainer.prepare import normalize
+from explainer.shape_story import shape_story
 from explainer.trace import GradientFlow, Operation, Tensor, gradient_flow, gradient_progress, shape_text, trace_step
 from explainer.trainer import random_streams
 from ui import resources
@@ -217,8 +218,6 @@ def picture_caption(tensor: Tensor, op: Operation, config: RunConfig, m: int, ff
 def step_card(config: RunConfig, ops: list[Operation], key: tuple, index: int, m: int, ff: bool,
               images: np.ndarray, labels: np.ndarray) -> None:
     """The current operation: formula, shape story, heatmaps or 28×28 pictures, and its numbers."""
-    from explainer.shape_story import shape_story
-
     op, count = ops[index], len(ops)
     with st.container(border=True):
         st.badge(op.phase, color=PHASE_COLORS[op.phase])
@@ -306,8 +305,6 @@ def all_steps(ops: list[Operation], index: int, ff: bool) -> None:
 def gradient_check(config: RunConfig, X: np.ndarray, labels: np.ndarray, dataset: str,
                    ops: list[Operation]) -> None:
     """Central differences against backprop, on the page's batch, when the visitor asks."""
-    from explainer.gradcheck import STEP
-
     m = len(labels)
     st.header(_("Is backprop right? A gradient check"))
     st.markdown(_(
