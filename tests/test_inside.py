@@ -164,3 +164,15 @@ def test_loss_line_figure_marks_the_start_and_the_end_and_names_runs_without_a_l
     assert "no line for C" in fig.layout.title.subtitle.text
     empty = figures.loss_line_figure(figures.lines_of([figures.InsideRun("A", None)]))
     assert empty.layout.annotations[0].text == "no loss line for these runs"
+
+
+def test_a_diverged_run_next_to_a_good_one_draws_without_errors(sample_splits, pair):
+    _, good = pair
+    exploding = RunConfig(hidden=(16,), learning_rate=100.0, normalization="raw", batch_size=32, epochs=3,
+                          train_size=640, eval_every=1)
+    bad = run(exploding, sample_splits(exploding))
+    assert bad.diverged
+    at = inside_app([("A", "learning rate = 100", bad), ("B", "learning rate = 0.1", good)])
+    assert "no line for A: learning rate = 100" in chart(at, "inside.loss_line")["layout"]["title"]["subtitle"]["text"]
+    gradients = chart(at, "inside.gradients")
+    assert all(trace.get("y") is not None for trace in gradients["data"])

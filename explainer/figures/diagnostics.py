@@ -147,6 +147,7 @@ def gradients_figure(runs: Sequence[InsideRun], height: int = 620, translate: Tr
         for row, (steps, values, floor) in enumerate(series, start=1):
             for layer in range(values.shape[1]):
                 y = values[:, layer].copy()
+                y[~np.isfinite(y)] = np.nan  # a diverging run's last values are drawn as a gap
                 hover = [tr(N_("W{layer} at step {step}: {value}")).format(layer=layer + 1, step=f"{s:,}",
                                                                              value=f"{v:.3g}") for s, v in zip(steps, y)]
                 if floor is not None:
