@@ -145,7 +145,9 @@ def _number(value: float) -> str:
 def thumbnails(images: np.ndarray, labels: np.ndarray) -> None:
     """The batch's digits, each pixel a crisp square, captioned with their labels."""
     zoomed = [np.kron(image, np.ones((THUMB_ZOOM, THUMB_ZOOM), dtype=np.uint8)) for image in images]
-    st.image(zoomed, caption=[_("label {digit}", digit=int(label)) for label in labels], width=28 * THUMB_ZOOM)
+    st.image(zoomed, caption=[_("label {digit}", digit=int(label)) for label in labels], width=28 * THUMB_ZOOM,
+             alt=[_("Training image {number} of the batch: a handwritten {digit}", number=i + 1, digit=int(label))
+                  for i, label in enumerate(labels)])
 
 
 def _jump(first: int) -> None:
