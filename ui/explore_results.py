@@ -33,9 +33,9 @@ LIVE_SECONDS = 1.0
 CHART_KEY = "explore.chart"
 CELL_KEY = "explore.cell"
 PAIR_KEYS = ("explore.pair.a", "explore.pair.b")
-SWITCH_KEY = "explore.switch"
 MESSAGE_KEY = "explore.message"
 REMEMBERED_KEY = "explore.remembered"
+SWITCH_KEY = "explore.switch"
 PAGES = {"train": "pages/train.py", "evaluate": "pages/evaluate.py", "draw": "pages/draw.py"}
 
 
@@ -49,7 +49,8 @@ def say(sentence: tuple[str, dict]) -> str:
 
 
 def switch_if_asked() -> None:
-    """Open the page a button asked for (call at the top of the page; callbacks cannot switch pages)."""
+    """Open the page a button asked for (call at the top of the page: a callback cannot switch pages under
+    AppTest, which runs the page scripts without the app's navigation)."""
     target = st.session_state.pop(SWITCH_KEY, None)
     if target in PAGES:
         st.switch_page(PAGES[target])
@@ -230,7 +231,7 @@ def cell_panel(runner: SweepRunner, found: list[Cell]) -> None:
 
 
 def open_cell(record: SweepRecord | None, page: str) -> None:
-    """Button callback: make the cell's first finished seed the visitor's model and open ``page``."""
+    """Button callback: make the cell's first finished seed the visitor's model (and sidebar) and open ``page``."""
     if record is None:
         return
     result = job_layer.finished_run(record.config)
@@ -238,6 +239,9 @@ def open_cell(record: SweepRecord | None, page: str) -> None:
         st.session_state[MESSAGE_KEY] = _("This run is no longer kept on this server (its store is bounded). "
                                           "Start the sweep again to train it once more.")
         return
+    # A switch made by the script (st.switch_page) forgets every widget value not set in this callback, the
+    # sidebar's preset included: set the whole sidebar here (the cell's config, the same preset).
+    state.set_config(record.config, preset=state.preset_name())
     state.remember_result(result)
     st.session_state[SWITCH_KEY] = page
 
@@ -278,7 +282,7 @@ def figures_label(name: str) -> str:
 
 def send_to_train(a_record: SweepRecord, field: str, value_b: Any) -> None:
     """Button callback: the sidebar becomes A's config and the Train page trains A against B."""
-    state.set_config(a_record.config)
+    state.set_config(a_record.config, preset=state.preset_name())  # (see open_cell)
     training.request_training(field, value_b)
     st.session_state[SWITCH_KEY] = "train"
 
