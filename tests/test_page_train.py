@@ -220,6 +220,8 @@ def test_an_experiment_button_sets_the_sidebar_and_trains():
     assert (a.config, b.config) == (experiment.config, experiment.config.replace(activation="sigmoid"))
     assert computed() == 2
     assert all(run.result() is not None and not run.result().diverged for run in (a, b))
+    assert "Inside the network while it learned" in texts(at)  # the inside charts, with the lesson's pointer
+    assert experiment.pointer and experiment.pointer in texts(at)
 
 
 @pytest.mark.parametrize("field, value", [("batch_size", 32), ("l2", 0.001)])

@@ -10,10 +10,23 @@ from ui.i18n import _
 from ui.training import request_training
 
 
+EXPERIMENT_KEY = "train.experiment"
+
+
 def _start_experiment(name: str) -> None:
     experiment = compare.EXPERIMENTS[name]
     state.set_config(experiment.config)
     request_training(experiment.field, experiment.value_b)
+    st.session_state[EXPERIMENT_KEY] = name
+
+
+def shown_experiment(pair) -> compare.Experiment | None:
+    """The one-click experiment whose two runs ``pair`` is, if the visitor started one."""
+    experiment = compare.EXPERIMENTS.get(st.session_state.get(EXPERIMENT_KEY))
+    if experiment is None:
+        return None
+    runs = compare.comparison_pair(experiment.config, experiment.field, experiment.value_b)
+    return experiment if [c.key() for c in runs] == [c.key() for c in pair] else None
 
 
 def experiments_section() -> None:
@@ -27,5 +40,7 @@ def experiments_section() -> None:
             with column.container(border=True, height="stretch"):
                 st.markdown(f"**{_(experiment.title)}**")
                 st.caption(_(experiment.notice))
+                if experiment.pointer:
+                    st.caption(":material/arrow_forward: " + _(experiment.pointer))
                 st.button(_("Run this experiment"), key=f"train.experiment.{experiment.name}",
                           icon=":material/play_arrow:", on_click=_start_experiment, args=(experiment.name,))

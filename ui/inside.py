@@ -17,11 +17,10 @@ import streamlit as st
 from explainer.compare import CHARTS, Experiment
 from explainer.figures import diagnostics as figures
 from explainer.trainer import TrainResult
+from ui import resources
 from ui.i18n import _, language
 
 SNAPSHOT_KEY = "inside.templates.snapshot"
-FIGURES_KEY = "inside.figures"
-FIGURES_KEPT = 8  # figures kept per visitor (four charts of the last two comparisons)
 
 Run = tuple[str, str, "TrainResult | None"]
 
@@ -34,19 +33,13 @@ def _inside_runs(runs: Sequence[Run]) -> list[figures.InsideRun]:
 
 
 def _kept(kind: tuple, runs: Sequence[Run], build: Callable[[], Any]) -> Any:
-    """The figure ``build()`` makes, built once per visitor for these results and then reused.
+    """The figure ``build()`` makes, kept in the server's byte-bounded figure cache and shared by visitors.
 
-    A finished result never changes, so its identity is a complete key; each entry holds its
-    results so their ids stay unique while it is kept.
+    A finished result never changes: its config, the steps it ran and why it stopped identify it.
     """
-    results = [result for _letter, _label, result in runs]
-    cache = st.session_state.setdefault(FIGURES_KEY, {})
-    key = (*kind, language(), *(id(result) for result in results), *(label for _letter, label, _result in runs))
-    entry = cache.pop(key, None) or (results, build())
-    cache[key] = entry
-    while len(cache) > FIGURES_KEPT:
-        cache.pop(next(iter(cache)))
-    return entry[1]
+    identity = tuple((label, None if result is None else (result.config.key(), len(result.step_loss),
+                                                           result.stop_reason)) for _letter, label, result in runs)
+    return resources.server_cache("figures").get_or_compute(("inside", *kind, language(), identity), build)
 
 
 def _heading(chart: str, focus: Experiment | None) -> None:

@@ -17,7 +17,7 @@ from explainer.config import FIELDS, RunConfig
 from explainer.figures import curves, weights
 from explainer.persistence import npz_bytes
 from explainer.presets import PRESETS
-from ui import resources, state
+from ui import experiments, inside, resources, state
 from ui.i18n import _
 from ui.training import CHART_HEIGHT, Comparison, Watched, same_configs
 
@@ -39,6 +39,8 @@ def show_results(comparison: Comparison) -> None:
     st.toggle(_("Logarithmic loss axis"), key=LOG_KEY, help=_("Useful when the loss spans several orders of magnitude."))
     _notes(comparison)
     _metrics(comparison)
+    inside.inside_section([(run.letter, run.label, run.result()) for run in comparison.runs],
+                          focus=experiments.shown_experiment(comparison.pair))
     usable = [run for run in comparison.runs if run.result() is not None and not run.result().diverged]
     if not usable:
         st.info(_("Neither run has weights worth evaluating, so Evaluate and Draw keep their previous model."))
