@@ -229,15 +229,16 @@ def forget(keys: Iterable[tuple[str, str]]) -> None:
         registry().delete(current, keys)
 
 
-def keep_across_reloads() -> None:
-    """Set the token's cookie in the visitor's browser, once they have a list (app.py calls this every run)."""
+def keep_across_reloads(name: str = "my-runs") -> None:
+    """Set the token's cookie in the visitor's browser, once they have a list (app.py calls this every run,
+    the My runs section again after its page may have filed the first run; ``name`` tells the two apart)."""
     current = token(create=False)
     if current is None or st.context.cookies.get(COOKIE) == current:
         return
     seconds = COOKIE_DAYS * 24 * 3600
     look.run_script(  # the token is ours (token_urlsafe): safe to write into the script
         f"document.cookie = '{COOKIE}={current}; path=/; max-age={seconds}; SameSite=Strict'"
-        " + (location.protocol === 'https:' ? '; Secure' : '');", name="my-runs")
+        " + (location.protocol === 'https:' ? '; Secure' : '');", name=name)
 
 
 # --- the table on the Explore page ------------------------------------------------------------------
@@ -317,6 +318,7 @@ def overlay(runs: list[MyRun], numbers: list[int]) -> None:
 def section() -> None:
     """My runs: the table (select rows to overlay their curves), delete, and download all as CSV."""
     runs = mine()
+    keep_across_reloads("my-runs-section")  # this page may have filed the visitor's first run after app.py ran
     if not runs:
         st.caption(_("Runs you train on the Train page, the Seeds page or in a sweep are listed here, on this "
                      "browser only. Nobody else sees them."))
