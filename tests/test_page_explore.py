@@ -194,3 +194,18 @@ def test_cancelling_a_sweep_stops_it_and_shows_what_finished():
 def test_the_page_renders_in_both_languages(lang):
     at = open_explore({**GRID, "lang": lang}, fresh=False)
     assert not at.exception
+
+
+@pytest.mark.parametrize("sweep, sampler, extra, points", [
+    ("learning_rate:0.05,0.5", "grid", {"seeds": "2"}, 2),  # a line with seed spread
+    ("learning_rate:0.05,0.5;batch_size:32,128;activation:relu,tanh", "grid", {}, 8),  # small multiples
+    ("learning_rate:0.01..0.5*log;batch_size:16..128", "random", {"trials": "3"}, 3),  # measured points
+    ("learning_rate:0.01..0.5*log;activation:*", "tpe", {"trials": "3"}, 3),
+])
+def test_every_kind_of_sweep_runs_to_its_end_and_draws_its_chart(sweep, sampler, extra, points):
+    at = open_explore({**TINY, "sweep": sweep, "sampler": sampler, "seeds": "1", **extra}, fresh=False)
+    at.button(key="explore.start").click().run()
+    runner = run_to_the_end(at)
+    assert runner.state == "done" and len({tuple(r.point.values()) for r in runner.records()}) == points
+    assert f"{points} of {points} points measured" in texts(at)
+    assert "Why it wins" in texts(at)
