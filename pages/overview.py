@@ -26,6 +26,8 @@ APP_MAP = (
     ("pages/seeds.py", _("Seed tutorials"), ":material/eco:",
      _("The five from-scratch NumPy tutorials this app grew from, each loadable as a preset, with what they "
        "claim and what we measured.")),
+    ("pages/explore.py", _("Explore"), ":material/travel_explore:",
+     _("Sweep one to three settings at once and see which choices train best, and why.")),
     ("pages/glossary.py", _("Glossary · 术语表"), ":material/translate:",
      _("The app's terms in English and Chinese, as the seed tutorials write them.")),
 )

@@ -45,7 +45,8 @@ def test_network_follows_the_sidebar_width():
 
 def test_links_to_every_other_page():
     at = overview()
-    assert {link.proto.page for link in at.page_link} == {"shapes", "train", "evaluate", "draw", "seeds", "glossary"}
+    assert {link.proto.page for link in at.page_link} == {"shapes", "train", "evaluate", "draw", "seeds", "explore",
+                                                          "glossary"}
 
 
 def test_every_chart_has_a_summary_and_the_numbers_behind_it():

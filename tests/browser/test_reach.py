@@ -21,7 +21,7 @@ import pytest
 
 from tests.browser import harness
 
-PAGES = {**harness.PAGES, "glossary": "glossary"}
+PAGES = {**harness.PAGES, "explore": "explore", "glossary": "glossary"}
 PREDICTION = re.compile(r"Prediction\D{0,40}(\d)")
 INK_BOX = re.compile(r"bounding box of the ink: (\d+)×(\d+) pixels")
 EMPTY_CANVAS = "Draw a digit on the black canvas"
