@@ -108,7 +108,7 @@ def causes_of(record: SweepRecord) -> list[Cause]:
     found = []
     if record.status == "diverged":
         found.append(Cause("diverged", BADGES["diverged"],
-                           N_("Diverged: {message}"), {"message": record.message or N_("the loss became NaN")}))
+                           N_("Diverged: {reason}"), {"reason": record.message or N_("the loss became NaN")}))
         return found  # its last measurements are of a broken network: nothing else to read
     if record.status not in ("done", "stopped"):
         return found

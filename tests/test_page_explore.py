@@ -4,6 +4,7 @@ Runs train on real worker processes (the full MNIST when MNIST_DIR is set), on n
 to finish in a second or two: 16 hidden units, 2,000 training images, one epoch.
 """
 
+import re
 import time
 
 import pytest
@@ -39,6 +40,7 @@ def run_to_the_end(at, timeout: float = 180):
         assert not at.exception
     at.run()
     assert not at.exception
+    assert not [e.value for e in at.error if "Something went wrong" in e.value]  # ui.errors.guarded's box
     return runner
 
 
@@ -209,3 +211,13 @@ def test_every_kind_of_sweep_runs_to_its_end_and_draws_its_chart(sweep, sampler,
     assert runner.state == "done" and len({tuple(r.point.values()) for r in runner.records()}) == points
     assert f"{points} of {points} points measured" in texts(at)
     assert "Why it wins" in texts(at)
+
+
+def test_a_diverging_point_gets_its_badge_and_the_trainers_explanation():
+    at = open_explore({**TINY, "sweep": "learning_rate:0.05,80", "seeds": "1"}, fresh=False)
+    at.button(key="explore.start").click().run()
+    runner = run_to_the_end(at)
+    assert [r.status for r in runner.records()] == ["done", "diverged"]
+    failed = [e for e in at.expander if "diverged" in e.label]
+    assert len(failed) == 1 and "Learning rate = 80" in failed[0].label
+    assert re.search(r"Diverged: learning rate [\d.]+ is too large", " ".join(m.value for m in failed[0].markdown))
