@@ -136,7 +136,7 @@ def test_two_visitors_at_once_each_keep_their_own_language():
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/evaluate.py", "pages/draw.py", "pages/glossary.py"])
-def test_my_pages_render_in_both_languages(lang, page):
+def test_overview_evaluate_draw_and_glossary_render_in_both_languages(lang, page):
     at = run_app({"lang": lang}, page=page)
     assert not at.error, [e.value for e in at.error]
     assert at.title
