@@ -53,6 +53,7 @@ SATURATED_AT_LEAST = 0.5  # share of a hidden layer's sigmoid/tanh activations i
 OVERFIT_GAP = 0.05  # training minus validation accuracy
 TOP_RUNS = 4  # PED-ANOVA's group of best runs holds at least this many (see target_quantile)
 CLEAR_WIN_SHARE = 0.75  # a value that wins this share of its duels (ties aside) wins clearly
+SIGNIFICANT = 0.05  # ... and the sign test says a coin would rarely do that
 FINISHED_WITH_NUMBERS = ("done", "stopped", "diverged")
 log = logging.getLogger("explainer.sweeps")
 
@@ -323,8 +324,8 @@ class Verdict:
     """What the sweep says about one varied setting.
 
     ``best`` is the value with the highest mean score; ``duels`` are ``best`` against every other
-    value (closest rival first); ``kind`` is 'real', 'noise', 'mixed', 'unknown' (one seed per
-    point: noise not measured), 'none' (no matched pairs) or 'single' (one value measured);
+    value (closest rival first); ``kind`` is one of :func:`verdict_kind`'s answers, or 'single'
+    (one value measured);
     ``sentences`` say it in words.
     """
 
@@ -337,9 +338,13 @@ class Verdict:
 
 
 def verdict_kind(headline: Duel | None, noise: float | None) -> str:
-    """'real' when the best value wins at least :data:`CLEAR_WIN_SHARE` of its decided duels against
-    its closest rival by more than the seed noise; 'noise' when the median gain is within the noise;
-    'mixed' otherwise; 'unknown' without a noise measurement; 'none' without matched pairs."""
+    """How far to trust the best value's lead over its closest rival.
+
+    'none' without matched pairs; 'unknown' without a noise measurement (one seed per point);
+    'noise' when the median gain is within the seed noise; otherwise, when the best value wins at
+    least :data:`CLEAR_WIN_SHARE` of the decided duels, 'real' if the sign test's p-value is at most
+    :data:`SIGNIFICANT` and 'likely' if not (too few duels to rule out a coin); 'mixed' otherwise.
+    """
     if headline is None:
         return "none"
     if noise is None:
@@ -347,15 +352,29 @@ def verdict_kind(headline: Duel | None, noise: float | None) -> str:
     if abs(headline.median_gain) <= noise:
         return "noise"
     decided = headline.wins + headline.losses
-    return "real" if decided and headline.wins >= CLEAR_WIN_SHARE * decided else "mixed"
+    if not decided or headline.wins < CLEAR_WIN_SHARE * decided:
+        return "mixed"
+    return "real" if headline.p_value <= SIGNIFICANT else "likely"
 
 
 KIND_SENTENCES = {
-    "real": N_("That is more than seed-to-seed luck: a real difference."),
+    "real": N_("That is more than seed-to-seed luck, and a fair coin would split {decided} duels this lopsidedly "
+               "only {p:.1%} of the time: a real difference."),
+    "likely": N_("That is more than seed-to-seed luck, but a fair coin would split {decided} duels this lopsidedly "
+                 "{p:.0%} of the time: probably real; more seeds would tell."),
     "noise": N_("That is no more than the seed-to-seed spread: it may be luck."),
     "mixed": N_("It wins some duels and loses others: which is better depends on the other settings."),
     "unknown": N_("With one seed per point we cannot tell this from luck: run 2 or more seeds per point."),
 }
+
+
+def noise_sentence(records: Sequence[SweepRecord], names: Sequence[str]) -> Sentence | None:
+    """'Seeds of one point differ by 0.4 points (median): …', or None with one seed per point."""
+    noise = seed_noise(records, names)
+    if noise is None:
+        return None
+    return (N_("Seeds of one point differ by {noise:.1f} points (median): a win smaller than that may be luck."),
+            {"noise": 100 * noise})
 
 
 def why_it_wins(records: Sequence[SweepRecord], names: Sequence[str],
@@ -383,22 +402,18 @@ def why_it_wins(records: Sequence[SweepRecord], names: Sequence[str],
                                  "Best mean: {best} with {accuracy:.1f}%."),
                               {"setting": setting, "best": shown(best), "accuracy": 100 * means[best]}))
         else:
+            values = {"setting": setting, "best": shown(best), "other": shown(headline.second), "wins": headline.wins,
+                      "pairs": headline.pairs, "ties": headline.ties, "gain": 100 * headline.median_gain}
             sentences.append((N_("{setting} {best} beat {other} in {wins} of {pairs} matched pairs, median "
-                                 "{gain:+.1f} points."),
-                              {"setting": setting, "best": shown(best), "other": shown(headline.second),
-                               "wins": headline.wins, "pairs": headline.pairs, "gain": 100 * headline.median_gain}))
+                                 "{gain:+.1f} points.") if not headline.ties else
+                              N_("{setting} {best} beat {other} in {wins} of {pairs} matched pairs ({ties} tied), "
+                                 "median {gain:+.1f} points."), values))
             for other in duels[1:]:
                 sentences.append((N_("Against {other}: {wins} of {pairs}, median {gain:+.1f} points."),
                                   {"other": shown(other.second), "wins": other.wins, "pairs": other.pairs,
                                    "gain": 100 * other.median_gain}))
-            if noise is not None:
-                sentences.append((N_("Seeds of one point differ by {noise:.1f} points (median)."),
-                                  {"noise": 100 * noise}))
-            sentences.append((KIND_SENTENCES[kind], {}))
-            if headline.pairs >= 5:
-                sentences.append((N_("If both values were equally good, a split of {wins} to {losses} or more "
-                                     "lopsided would happen {p:.0%} of the time."),
-                                  {"wins": headline.wins, "losses": headline.losses, "p": headline.p_value}))
+            sentences.append((KIND_SENTENCES[kind], {"decided": headline.wins + headline.losses,
+                                                     "p": headline.p_value} if kind in ("real", "likely") else {}))
         if importance is not None:
             sentences.append((N_("Optuna's importance: {share:.0%} of the variation in accuracy."),
                               {"share": importance}))

@@ -94,9 +94,20 @@ def test_a_cell_with_a_failure_cause_carries_its_badge_and_hover_explains_it():
                    accuracy=lambda p, s: 0.1 if p["learning_rate"] == 0.1 else 0.95)
     cells = analysis.cells(records, ("learning_rate", "batch_size"))
     fig = figures.sweep_heatmap(cells, LR, BATCH)
-    assert annotations(fig).count("⚠ diverged") == 2
+    texts = annotations(fig)
+    assert texts.count("diverged") == 2 and "10.0%" not in texts  # counted as chance, but nothing was measured
+    z = np.array(fig.data[0].z, dtype=float)
+    assert np.allclose(z[:, 2], 10.0)  # coloured as chance
     hover = [t for t in fig.data if t.name == "cell"][0].text
     assert any("⚠ diverged" in text and "Learning rate = 0.1" in text for text in hover)
+
+
+def test_a_cell_where_one_seed_of_two_diverged_shows_its_mean_and_the_badge():
+    records = runs((LR, BATCH), status=lambda p, s: "diverged" if p["learning_rate"] == 0.1 and s == 1 else "done",
+                   accuracy=lambda p, s: 0.1 if p["learning_rate"] == 0.1 and s == 1 else 0.9)
+    cells = analysis.cells(records, ("learning_rate", "batch_size"))
+    texts = annotations(figures.sweep_heatmap(cells, LR, BATCH))
+    assert "<b>50.0%</b><br>± 56.6" in texts and texts.count("⚠ diverged") == 2
 
 
 def test_words_in_the_heatmap_are_translated():

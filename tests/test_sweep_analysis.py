@@ -88,7 +88,12 @@ def test_a_clear_winner_is_named_with_its_count_and_median_gain_and_called_real(
     assert headline.median_gain == pytest.approx(0.03)
     template, values = lr.sentences[0]
     assert template.format(**values) == "Learning rate 0.1 beat 0.01 in 8 of 8 matched pairs, median +3.0 points."
-    assert any(t.format(**v) == "Seeds of one point differ by 0.4 points (median)." for t, v in lr.sentences)
+    template, values = analysis.noise_sentence(runs, NAMES)
+    assert template.format(**values) == ("Seeds of one point differ by 0.4 points (median): a win smaller than that "
+                                         "may be luck.")
+    assert lr.sentences[1][0].format(**lr.sentences[1][1]) == (
+        "That is more than seed-to-seed luck, and a fair coin would split 8 duels this lopsidedly only 0.8% of the "
+        "time: a real difference.")
     assert batch.best == 32 and batch.kind == "noise"  # +0.1 points, within the 0.4-point seed spread
     words = " ".join(t.format(**v) for t, v in batch.sentences)
     assert "Batch size 32 beat 128 in 8 of 8 matched pairs, median +0.1 points." in words
@@ -228,3 +233,24 @@ def test_the_group_of_best_runs_holds_at_least_four_runs_on_small_sweeps():
     assert analysis.target_quantile(12) * 12 >= 4
     assert analysis.target_quantile(4) == 0.5
     assert analysis.target_quantile(200) == 0.1  # Optuna's default once the sweep is big enough
+
+
+def test_a_consistent_win_over_few_duels_is_only_likely():
+    # lr 0.1 wins all 4 duels by 3 points, far above the 0.1-point seed noise, but 4 of 4 is what a coin does
+    # one time in eight.
+    runs = grid(lambda lr, batch, seed: 0.90 + (0.03 if lr == 0.1 else 0) + 0.001 * seed)
+    lr = analysis.why_it_wins(runs, NAMES)[0]
+    assert lr.kind == "likely" and lr.duels[0].p_value == pytest.approx(0.125)
+    assert "probably real; more seeds would tell" in lr.sentences[1][0]
+
+
+def test_tied_duels_are_counted_and_said():
+    # Both values diverge with batch 128 (a tie at chance); lr 0.1 wins with batch 32.
+    runs = [record({"learning_rate": lr, "batch_size": batch}, seed,
+                   status="diverged" if batch == 128 else "done", val=0.9 + (0.05 if lr == 0.1 else 0))
+            for lr, batch in itertools.product(LR.values, BATCH.values) for seed in range(2)]
+    lr = analysis.why_it_wins(runs, NAMES)[0]
+    headline = lr.duels[0]
+    assert (headline.wins, headline.losses, headline.ties) == (2, 0, 2)
+    template, values = lr.sentences[0]
+    assert template.format(**values) == "Learning rate 0.1 beat 0.01 in 2 of 4 matched pairs (2 tied), median +2.5 points."

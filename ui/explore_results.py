@@ -319,8 +319,11 @@ def why_it_wins(runner: SweepRunner, records: list[SweepRecord]) -> None:
     if best is None:
         st.info(_("No run finished with a result, so there is nothing to compare yet."))
         return
-    st.markdown(_("Best point: **{point}**, {accuracy:.1f}% validation accuracy (mean of {count} seeds).",
-                  point=setup.point_text(best.point), accuracy=100 * best.mean, count=len(best.scores)))
+    noise = analysis.noise_sentence(records, names)
+    st.markdown(ngettext("Best point: **{point}**, {accuracy:.1f}% validation accuracy ({n} seed).",
+                         "Best point: **{point}**, {accuracy:.1f}% validation accuracy (mean of {n} seeds).",
+                         len(best.scores), point=setup.point_text(best.point), accuracy=100 * best.mean)
+                + ("" if noise is None else " " + say(noise)))
     text, chart = st.columns([3, 2]) if importances else (st.container(), None)
     with text:
         for verdict in verdicts:

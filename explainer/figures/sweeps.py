@@ -68,9 +68,16 @@ def _colorbar_axis(found: Sequence[Cell], translate: Translate) -> dict:
                               ticksuffix="%", thickness=14))
 
 
+def _all_diverged(cell: Cell) -> bool:
+    """Every finished seed diverged: its 'accuracy' is the chance score it counts with, not a measurement."""
+    ended = [r for r in cell.records if r.finished and r.status != "cancelled"]
+    return bool(ended) and all(r.status == "diverged" for r in ended)
+
+
 def cell_label(cell: Cell, translate: Translate = _same) -> str:
-    """What a cell writes: '97.8%' and '± 0.3' (with seeds), or its status while it has no number."""
-    if cell.mean is None:
+    """What a cell writes: '97.8%' and '± 0.3' (with seeds), or its status while it has no number (or only
+    diverged runs, which count as chance but measured nothing)."""
+    if cell.mean is None or _all_diverged(cell):
         return translate(STATUS_WORDS.get(cell.status, cell.status))
     text = f"<b>{100 * cell.mean:.1f}%</b>"
     if cell.spread is not None:
@@ -83,9 +90,10 @@ def cell_badges(cell: Cell, translate: Translate = _same) -> str:
     parts = []
     if cell.mean is not None and cell.status in ("queued", "running"):
         parts.append(translate(STATUS_WORDS[cell.status]))
-    parts += ["⚠ " + translate(cause.badge) for cause in cell.causes[:MAX_BADGES]]
-    if len(cell.causes) > MAX_BADGES:
-        parts.append(f"+{len(cell.causes) - MAX_BADGES}")
+    causes = [cause for cause in cell.causes if not (cause.code == "diverged" and _all_diverged(cell))]
+    parts += ["⚠ " + translate(cause.badge) for cause in causes[:MAX_BADGES]]
+    if len(causes) > MAX_BADGES:
+        parts.append(f"+{len(causes) - MAX_BADGES}")
     return " · ".join(parts)
 
 
@@ -438,7 +446,7 @@ def importance_bars(importances: Mapping[str, float], *, translate: Translate = 
     fig = go.Figure(go.Bar(x=[100 * v for _, v in ordered], y=[translate(setting_label(n)) for n, _ in ordered],
                            orientation="h", marker_color=style.RUN_A, text=[f"{100 * v:.0f}%" for _, v in ordered],
                            textposition="auto", hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
-    fig.update_xaxes(title_text=translate(N_("share of the variation in accuracy")), ticksuffix="%", range=[0, 100])
+    fig.update_xaxes(title_text=translate(N_("importance")), ticksuffix="%", range=[0, 100])
     return style.apply_layout(fig, title=title, height=height or 90 + 45 * len(ordered), legend=False)
 
 
