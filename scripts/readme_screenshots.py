@@ -31,12 +31,15 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.browser import harness  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 800}
-TALL = {"shapes-flow": 1100, "inside": 1100, "shapes": 1040}  # pages whose interesting part needs a taller screen
+TALL = {"shapes-flow": 1100, "inside": 1100, "shapes": 1040, "explore": 1150}  # pages whose interesting part needs a taller screen
 WIDTH = 900
 MAX_BYTES = 250_000
 # The second seed's exponential decay against a constant rate: 5,000 SGD steps of one image, a few seconds.
 TRAIN_LINK = "train?preset=seed2-sgd-decay"
 SEVEN = [(0.22, 0.22), (0.78, 0.22), (0.45, 0.85)]
+# Learning rate × hidden width, two seeds per point, on 10,000 training images for 2 epochs: 12 runs, under a minute.
+EXPLORE_LINK = ("explore?preset=recommended&epochs=2&train_size=10000"
+                "&sweep=learning_rate:0.01,0.1,1*log;width:32,128&sampler=grid&seeds=2")
 # The developer toolbar ("Deploy", the menu) is not part of the app, and it covers the top of the page.
 HIDE_TOOLBAR = "[data-testid='stHeader'] { display: none !important; }"
 
@@ -105,13 +108,23 @@ def seeds(page, url: str) -> None:
     harness.open_page(page, url, "seeds")
 
 
+def explore(page, url: str) -> None:
+    """A finished sweep: the heatmap of measured cells (mean ± seed spread, badges, loss sparklines), then why it wins."""
+    harness.open_page(page, url, EXPLORE_LINK)
+    page.get_by_role("button", name=re.compile("Start the sweep")).click()
+    page.get_by_text("Why it wins").first.wait_for(timeout=300_000)
+    harness.wait_for_idle(page)
+    _scroll_to(page, page.locator("[data-testid='stProgress']"))
+
+
 def glossary_zh(page, url: str) -> None:
     """The glossary as a visitor with ?lang=zh sees it (README: switching language)."""
     harness.open_page(page, url, "glossary?lang=zh")
 
 
 VISITS = {"overview": overview, "shapes": shapes, "train": train, "evaluate": evaluate, "draw": draw,
-          "seeds": seeds, "glossary-zh": glossary_zh, "shapes-flow": shapes_flow, "inside": inside}
+          "seeds": seeds, "glossary-zh": glossary_zh, "shapes-flow": shapes_flow, "inside": inside,
+          "explore": explore}
 
 
 def small_png(png: bytes) -> bytes:
