@@ -31,7 +31,8 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.browser import harness  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 800}
-TALL = {"shapes-flow": 1100, "inside": 1100, "shapes": 1040, "explore": 1150}  # pages whose interesting part needs a taller screen
+# Pages whose interesting part needs a taller screen.
+TALL = {"shapes-flow": 1100, "inside": 1100, "shapes": 1040, "explore": 1150}
 WIDTH = 900
 MAX_BYTES = 250_000
 # The second seed's exponential decay against a constant rate: 5,000 SGD steps of one image, a few seconds.
