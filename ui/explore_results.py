@@ -13,7 +13,7 @@ differ in one setting the Train page can compare.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -27,7 +27,7 @@ from explainer.sweeps import SweepRecord
 from ui import charts, my_runs, state, training
 from ui import explore as setup
 from ui import jobs as job_layer
-from ui.i18n import _, ngettext
+from ui.i18n import _, language, ngettext
 
 LIVE_SECONDS = 1.0
 CHART_KEY = "explore.chart"
@@ -35,6 +35,7 @@ CELL_KEY = "explore.cell"
 PAIR_KEYS = ("explore.pair.a", "explore.pair.b")
 MESSAGE_KEY = "explore.message"
 REMEMBERED_KEY = "explore.remembered"
+MEMO_KEY = "explore.memo"
 SWITCH_KEY = "explore.switch"
 PAGES = {"train": "pages/train.py", "evaluate": "pages/evaluate.py", "draw": "pages/draw.py"}
 
@@ -46,6 +47,24 @@ def say(sentence: tuple[str, dict]) -> str:
     if "setting" in values:
         values["setting"] = _(values["setting"])
     return _(template, **values)
+
+
+def memo(runner: SweepRunner, key: tuple, build: Callable[[], Any]) -> Any:
+    """``build()``, kept for the session while ``runner`` is its last finished sweep (whose runs no longer change).
+
+    A finished 12 × 12 sweep's figures and analyses take about a second to build; any click on the page
+    reruns it. Only the current sweep's are kept (in the visitor's language), so the memo stays small.
+    """
+    if not runner.done:
+        return build()
+    kept = st.session_state.get(MEMO_KEY)
+    if kept is None or kept[0] is not runner:
+        kept = (runner, {})
+        st.session_state[MEMO_KEY] = kept
+    key = (language(), *key)
+    if key not in kept[1]:
+        kept[1][key] = build()
+    return kept[1][key]
 
 
 def switch_if_asked() -> None:
@@ -131,7 +150,7 @@ def _clicked() -> None:
 
 def show_main_chart(runner: SweepRunner, records: list[SweepRecord], found: list[Cell], live: bool) -> None:
     """The main chart (click a cell to explain it) with its sentence and its numbers."""
-    figure = main_figure(runner, records, found, live)
+    figure = memo(runner, ("main",), lambda: main_figure(runner, records, found, live))
     summary = chart_summary(runner, found)
     st.plotly_chart(figure, key=CHART_KEY, width="stretch", config=charts.PLAIN, alt=summary, on_select=_clicked,
                     selection_mode="points")
@@ -313,7 +332,7 @@ def pair_section(runner: SweepRunner, found: list[Cell]) -> None:
 def why_it_wins(runner: SweepRunner, records: list[SweepRecord]) -> None:
     """Per varied setting: matched-pair duels, the seed noise, a verdict, and Optuna's importance."""
     names = runner.spec.names
-    importances = analysis.importance(records, runner.spec.axes)
+    importances = memo(runner, ("importance",), lambda: analysis.importance(records, runner.spec.axes))
     verdicts = analysis.why_it_wins(records, names, importances)
     best = analysis.best_cell(analysis.cells(records, names))
     if best is None:
@@ -330,7 +349,8 @@ def why_it_wins(runner: SweepRunner, records: list[SweepRecord]) -> None:
             st.markdown(f"**{_(setting_label(verdict.name))}.** " + " ".join(say(s) for s in verdict.sentences))
     if chart is not None:
         with chart:
-            figure = figures.importance_bars(importances, translate=_, title=_("Optuna's importance"))
+            figure = memo(runner, ("importance bars",), lambda: figures.importance_bars(
+                importances, translate=_, title=_("Optuna's importance")))
             top = max(importances, key=importances.get)
             charts.show_chart(figure, key="explore.importance",
                               summary=_("Bar chart of Optuna's importance: {setting} explains most ({share:.0%}).",
@@ -367,12 +387,13 @@ def more_charts(runner: SweepRunner, records: list[SweepRecord]) -> None:
                                   key="explore.facet", format_func=lambda n: _(setting_label(n)))
         facet = next(a for a in facets if a.name == facet_name)
         colour = next((a for a in spec.axes if a.values and a.name != facet.name and len(a.values) <= 6), None)
-        figure = figures.learning_curves(records, facet, colour, translate=_)
+        figure = memo(runner, ("curves", facet.name), lambda: figures.learning_curves(records, facet, colour,
+                                                                                      translate=_))
         charts.show_chart(figure, key="explore.curves",
                           summary=_("Validation accuracy against epochs for every finished run, one panel per value "
                                     "of {setting}.", setting=_(setting_label(facet.name))))
     if len(spec.axes) > 1 or spec.sampler != "grid":
-        figure = figures.parallel_coordinates(records, spec.axes, translate=_)
+        figure = memo(runner, ("parallel",), lambda: figures.parallel_coordinates(records, spec.axes, translate=_))
         charts.show_chart(figure, key="explore.parallel",
                           summary=_("Parallel coordinates: every finished run is a line through its settings to its "
                                     "validation accuracy on the right."))

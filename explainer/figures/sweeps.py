@@ -130,8 +130,13 @@ def _text_color(value: float, low: float, high: float) -> str:
 
 def _add_grid(fig: go.Figure, found: Sequence[Cell], x: Axis, y: Axis, names: Sequence[str], translate: Translate,
               live_loss: Mapping[tuple, np.ndarray], row: int | None, col: int | None, axis_suffix: str,
-              font_size: int, cell_indexes: Sequence[int]) -> None:
-    """One heatmap of the cells over ``x`` × ``y`` (with sparklines, labels and click targets) into a subplot."""
+              font_size: int, cell_indexes: Sequence[int], notes: list[dict], shapes: list[dict]) -> None:
+    """One heatmap of the cells over ``x`` × ``y`` (with sparklines and click targets) into a subplot.
+
+    The cells' labels and grey backgrounds are appended to ``notes`` and ``shapes`` (plain dicts) for the
+    caller to set on the layout in one go: adding them one by one costs time quadratic in their number
+    (9 s for a 12 × 12 grid, against 0.1 s at once).
+    """
     nx, ny = len(x.values), len(y.values)
     index = {(cell.point[x.name], cell.point[y.name]): i for i, cell in enumerate(found)}
     z = np.full((ny, nx), np.nan)
@@ -149,15 +154,15 @@ def _add_grid(fig: go.Figure, found: Sequence[Cell], x: Axis, y: Axis, names: Se
                 z[j, i] = 100 * cell.mean
                 color = _text_color(100 * cell.mean, low, high)
             else:
-                fig.add_shape(type="rect", x0=i - 0.5, x1=i + 0.5, y0=j - 0.5, y1=j + 0.5, fillcolor=PENDING_FILL,
-                              line=dict(width=0), layer="below", xref=xref, yref=yref)
+                shapes.append(dict(type="rect", x0=i - 0.5, x1=i + 0.5, y0=j - 0.5, y1=j + 0.5, fillcolor=PENDING_FILL,
+                                   line=dict(width=0), layer="below", xref=xref, yref=yref))
                 color = style.MUTED
-            fig.add_annotation(x=i, y=j + 0.14, text=cell_label(cell, translate), showarrow=False, xref=xref,
-                               yref=yref, font=dict(size=font_size, color=color))
+            notes.append(dict(x=i, y=j + 0.14, text=cell_label(cell, translate), showarrow=False, xref=xref,
+                              yref=yref, font=dict(size=font_size, color=color)))
             badges = cell_badges(cell, translate)
             if badges:
-                fig.add_annotation(x=i, y=j - 0.16, text=badges, showarrow=False, xref=xref, yref=yref,
-                                   font=dict(size=max(font_size - 2, 8), color=color))
+                notes.append(dict(x=i, y=j - 0.16, text=badges, showarrow=False, xref=xref, yref=yref,
+                                  font=dict(size=max(font_size - 2, 8), color=color)))
             loss = cell.loss if cell.finished or not len(live_loss.get(k, ())) else live_loss[k]
             sx, sy = _sparkline(loss, i - 0.4, j - 0.46, 0.8, 0.18)
             if cell.mean is None:  # on the grey of a pending cell the line is dark
@@ -216,8 +221,10 @@ def sweep_heatmap(found: Sequence[Cell], x: Axis, y: Axis, *, translate: Transla
     fig = go.Figure()
     size = max(len(x.values), len(y.values))
     font = 13 if size <= 4 else (11 if size <= 8 else 9)
+    notes, shapes = [], []
     _add_grid(fig, found, x, y, [x.name, y.name], translate, live_loss or {}, None, None, "", font,
-              list(range(len(found))))
+              list(range(len(found))), notes, shapes)
+    fig.update_layout(annotations=notes, shapes=shapes)
     fig.update_xaxes(title_text=axis_title(x, translate))
     fig.update_yaxes(title_text=axis_title(y, translate))
     fig.update_layout(coloraxis=_colorbar_axis(found, translate))
@@ -242,12 +249,15 @@ def small_multiples(found: Sequence[Cell], axes: Sequence[Axis], *, translate: T
     fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.08, vertical_spacing=0.16,
                         subplot_titles=[f"{translate(setting_label(facet.name))} = {shown(v)}" for v in facet.values])
     names = [x.name, y.name, facet.name]
+    notes, shapes = list(fig.layout.annotations), []  # the panel titles first
     for n, value in enumerate(facet.values):
         row, col = n // columns + 1, n % columns + 1
         members = [k for k, cell in enumerate(found) if cell.point[facet.name] == value]
         live = {members.index(k): loss for k, loss in (live_loss or {}).items() if k in members}
         suffix = "" if n == 0 else str(n + 1)
-        _add_grid(fig, [found[k] for k in members], x, y, names, translate, live, row, col, suffix, 9, members)
+        _add_grid(fig, [found[k] for k in members], x, y, names, translate, live, row, col, suffix, 9, members,
+                  notes, shapes)
+    fig.update_layout(annotations=notes, shapes=shapes)
     fig.update_xaxes(title_text=axis_title(x, translate), row=rows)
     fig.update_yaxes(title_text=axis_title(y, translate), col=1)
     fig.update_layout(coloraxis=_colorbar_axis(found, translate))
