@@ -409,7 +409,7 @@ def why_it_wins(records: Sequence[SweepRecord], names: Sequence[str],
                               N_("{setting} {best} beat {other} in {wins} of {pairs} matched pairs ({ties} tied), "
                                  "median {gain:+.1f} points."), values))
             for other in duels[1:]:
-                sentences.append((N_("Against {other}: {wins} of {pairs}, median {gain:+.1f} points."),
+                sentences.append((N_("Against {other}: won {wins} of {pairs}, median {gain:+.1f} points."),
                                   {"other": shown(other.second), "wins": other.wins, "pairs": other.pairs,
                                    "gain": 100 * other.median_gain}))
             sentences.append((KIND_SENTENCES[kind], {"decided": headline.wins + headline.losses,
