@@ -27,6 +27,7 @@ from explainer.sweeps import SweepRecord
 from ui import charts, my_runs, state, training
 from ui import explore as setup
 from ui import jobs as job_layer
+from ui.errors import guarded
 from ui.i18n import _, language, ngettext
 
 LIVE_SECONDS = 1.0
@@ -195,13 +196,14 @@ def live(runner: SweepRunner) -> None:
         current = setup.runner()
         if current is None or current.done:
             st.rerun()  # the whole page: the analyses come in
-        records, found = _cells(current)
-        _remember_finished(current, records)
-        progress(current, records)
-        show_main_chart(current, records, found, live=True)
-        cell_panel(current, found)
-        with st.expander(_("Every run so far"), icon=":material/table_rows:"):
-            runs_table(records)
+        with guarded(_("the live view")):  # a fragment rerun is outside the page's own guard
+            records, found = _cells(current)
+            _remember_finished(current, records)
+            progress(current, records)
+            show_main_chart(current, records, found, live=True)
+            cell_panel(current, found)
+            with st.expander(_("Every run so far"), icon=":material/table_rows:"):
+                runs_table(records)
 
     watch()
 
