@@ -17,7 +17,8 @@ import streamlit as st
 from explainer.compare import CHARTS, Experiment
 from explainer.figures import diagnostics as figures
 from explainer.trainer import TrainResult
-from ui import resources
+from ui import charts, resources
+from ui import inside_words as words
 from ui.i18n import _, language
 
 SNAPSHOT_KEY = "inside.templates.snapshot"
@@ -67,8 +68,9 @@ def inside_section(runs: Sequence[Run], focus: Experiment | None = None) -> None
         return
 
     _heading("gradients", focus)
-    st.plotly_chart(_kept(("gradients",), runs, lambda: figures.gradients_figure(inside, translate=_)),
-                    key="inside.gradients", width="stretch")
+    table = words.layers_table(inside)
+    charts.show_chart(_kept(("gradients",), runs, lambda: figures.gradients_figure(inside, translate=_)),
+                      key="inside.gradients", summary=words.gradients_summary(inside), table=table)
     st.caption(_("Each line is one weight matrix, measured at every evaluation on the same 256 validation images: "
                  "the gradient per weight (top), each step's size next to the weights (middle, the green band is "
                  "the healthy 1e-3 to 1e-2) and the weights' size (bottom). A sigmoid passes back at most a quarter "
@@ -76,8 +78,8 @@ def inside_section(runs: Sequence[Run], focus: Experiment | None = None) -> None
                  "and a layer whose updates fall below the band barely moves."))
 
     _heading("units", focus)
-    st.plotly_chart(_kept(("units",), runs, lambda: figures.units_figure(inside, translate=_)),
-                    key="inside.units", width="stretch")
+    charts.show_chart(_kept(("units",), runs, lambda: figures.units_figure(inside, translate=_)),
+                      key="inside.units", summary=words.units_summary(inside), table=table)
     st.caption(_("A ReLU unit that outputs 0 for every image is dead: it gets no gradient and never comes back; a "
                  "sigmoid or tanh unit in its flat tails passes back almost none. The bottom row counts the "
                  "first layer's units that still differ: with all-zero weights every unit gets the same gradient, "
@@ -87,8 +89,10 @@ def inside_section(runs: Sequence[Run], focus: Experiment | None = None) -> None
     _templates(runs)
 
     _heading("loss_line", focus)
-    st.plotly_chart(_kept(("loss_line",), runs, lambda: figures.loss_line_figure(figures.lines_of(inside), translate=_)),
-                    key="inside.loss_line", width="stretch")
+    lines = figures.lines_of(inside)
+    charts.show_chart(_kept(("loss_line",), runs, lambda: figures.loss_line_figure(lines, translate=_)),
+                      key="inside.loss_line", summary=words.loss_line_summary(lines),
+                      table=words.loss_line_table(lines))
     st.caption(_("The loss on a fixed batch of training images along the straight line from the starting weights "
                  "(t = 0) to the trained ones (t = 1), and a little beyond (Goodfellow, Vinyals and Saxe, 2015). "
                  "Most runs find a smooth valley on this line, so the winding path the optimiser took could have "
@@ -113,13 +117,17 @@ def _templates(runs: Sequence[Run]) -> None:
             shown = min(index, len(history.snapshot_steps) - 1) if history is not None else 0
             figure = _kept(("templates", shown, letter), [(letter, label, result)],
                            lambda h=history, i=shown, t=f"{letter}: {label}": figures.templates_figure(h, i, t, translate=_))
-            st.plotly_chart(figure, key=f"inside.templates.{letter}", width="stretch")
             if history is not None and len(history.snapshot_steps):
                 step = int(history.snapshot_steps[shown])
                 dead = int(history.snapshot_dead[shown].sum())
+                charts.show_chart(figure, key=f"inside.templates.{letter}", summary=words.templates_summary(
+                    f"{letter}: {label}", step, history.snapshots.shape[1], dead))
                 st.caption(_("Run {letter} after {step} steps: the first {units} units of {width}; {dead} of them "
                              "dead.", letter=letter, step=f"{step:,}", units=history.snapshots.shape[1],
                              width=history.units[0], dead=dead))
+            else:
+                charts.show_chart(figure, key=f"inside.templates.{letter}",
+                                  summary=_("Run {letter}: no first-layer snapshots to show.", letter=letter))
     st.caption(_("Each picture is one first-layer unit's 784 incoming weights laid out as the 28×28 image they "
                  "multiply: red pixels push the unit up, blue ones down, each picture on its own scale. Slide through "
                  "training to watch strokes form out of the starting noise; units marked ✕ are dead."))

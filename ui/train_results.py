@@ -17,7 +17,7 @@ from explainer.config import FIELDS, RunConfig
 from explainer.figures import curves, weights
 from explainer.persistence import npz_bytes
 from explainer.presets import PRESETS
-from ui import experiments, inside, resources, state
+from ui import charts, experiments, inside, resources, state
 from ui.i18n import _
 from ui.training import CHART_HEIGHT, Comparison, Watched, same_configs
 
@@ -35,7 +35,8 @@ def show_results(comparison: Comparison) -> None:
     key = ("curves", log_loss, *(run.identity() for run in comparison.runs), *(run.name for run in comparison.runs))
     figure = shared_figure(key, lambda: curves.training_curves(comparison.curves(), log_loss=log_loss,
                                                                height=CHART_HEIGHT))
-    st.plotly_chart(figure, key="train.curves", width="stretch")
+    runs = comparison.curves()
+    charts.show_chart(figure, key="train.curves", summary=charts.curves_summary(runs), table=charts.curves_table(runs))
     st.toggle(_("Logarithmic loss axis"), key=LOG_KEY, help=_("Useful when the loss spans several orders of magnitude."))
     _notes(comparison)
     _metrics(comparison)
@@ -52,7 +53,8 @@ def show_results(comparison: Comparison) -> None:
     result = chosen.result()
     figure = shared_figure(("weights", chosen.identity()),
                            functools.partial(weights.weight_histograms, result.initial_params, result.params))
-    st.plotly_chart(figure, key="train.weights", width="stretch")
+    charts.show_chart(figure, key="train.weights", summary=charts.weights_summary(result.initial_params, result.params),
+                      table=charts.weights_table(result.initial_params, result.params))
     _downloads(comparison, chosen)
 
 

@@ -26,7 +26,7 @@ from explainer.figures import curves
 from explainer.figures import live as live_chart
 from explainer.jobs import Job, JobRefused, JobView
 from ui import jobs as job_layer
-from ui import my_runs, resources
+from ui import charts, my_runs, resources
 from ui.errors import guarded
 from ui.i18n import _, ngettext
 
@@ -328,12 +328,14 @@ def _draw(current: Comparison) -> None:
     st.button(_("Stop training"), key="train.stop", icon=":material/stop:", on_click=stop_watching,
               help=_("Stops both runs where they are; their curves and weights so far are kept. A run that "
                      "other visitors also watch goes on for them."))
-    st.plotly_chart(live_figure(current, views), key="train.curves.live", width="stretch")
+    runs = current.curves()
+    charts.show_chart(live_figure(current, views, runs), key="train.curves.live", summary=charts.curves_summary(runs),
+                      table=charts.curves_table(runs))
     st.caption(_("The runs train in the server's worker processes: you can move sliders or visit other pages "
                  "meanwhile, and come back here to see them."))
 
 
-def live_figure(current: Comparison, views: list[JobView | None]) -> go.Figure:
+def live_figure(current: Comparison, views: list[JobView | None], runs: list[curves.CurveData]) -> go.Figure:
     """The live chart, built once per new piece of progress and shared by everyone watching the same runs.
 
     Streamlit turns a ready ``Figure`` into JSON cheaply; building one (validation included) is what
@@ -345,7 +347,7 @@ def live_figure(current: Comparison, views: list[JobView | None]) -> go.Figure:
                      for run, view in zip(current.runs, views))
     key = ("live", progress, tuple(texts.values()))
     return resources.server_cache("figures").get_or_compute(
-        key, lambda: go.Figure(live_chart.live_curves(current.curves(), height=LIVE_HEIGHT, texts=texts)))
+        key, lambda: go.Figure(live_chart.live_curves(runs, height=LIVE_HEIGHT, texts=texts)))
 
 
 def show_refusals(comparison: Comparison) -> None:
@@ -374,7 +376,8 @@ def plan_text(comparison: Comparison) -> str:
 
 def prompt(comparison: Comparison) -> None:
     """Before training: an empty chart, what pressing Train will do, and which run is cached already."""
-    st.plotly_chart(curves.training_curves([], height=280), key="train.curves.empty", width="stretch")
+    charts.show_chart(curves.training_curves([], height=280), key="train.curves.empty",
+                      summary=_("An empty chart: nothing has been trained yet."))
     st.info(_("Press **Train both runs** to watch A and B learn side by side."))
     cached = [run.letter for run in comparison.runs if job_layer.finished_run(run.config) is not None]
     if cached:
