@@ -31,7 +31,7 @@ from explainer.prepare import normalize
 from explainer.shape_story import shape_story
 from explainer.trace import GradientFlow, Operation, Tensor, gradient_flow, gradient_progress, shape_text, trace_step
 from explainer.trainer import random_streams
-from ui import resources
+from ui import charts, resources
 from ui.i18n import _, language
 from ui.latex_text import latex_to_text
 
@@ -249,14 +249,18 @@ def step_card(config: RunConfig, ops: list[Operation], key: tuple, index: int, m
             if tensor.name in INPUT_NAMES:
                 thumbnails(images, labels)
             else:
-                st.plotly_chart(unit_images(ops, key, index, tensor.name), key=f"shapes.units.{tensor.name}",
-                                width="stretch")
+                charts.show_chart(unit_images(ops, key, index, tensor.name), key=f"shapes.units.{tensor.name}",
+                                  summary=picture_caption(tensor, op, config, m, ff))
         figure = step_figure(ops, key, index, pictures)
         if figure is not None:
-            st.plotly_chart(figure, key="shapes.step_figure", width="stretch")
+            charts.show_chart(figure, key="shapes.step_figure", summary=_(
+                "Heatmaps of this step's arrays: {arrays}. Red is positive, blue negative; the numbers of {output} "
+                "are in the table below.", arrays=", ".join(f"{t.name} ({shape_text(t.shape)})"
+                                                           for t in (*op.inputs, op.output)), output=op.output.name))
         if pictures and pictured(op.output):
             st.caption(picture_caption(op.output, op, config, m, ff))
-            st.plotly_chart(unit_images(ops, key, index, op.output.name), key="shapes.units.output", width="stretch")
+            charts.show_chart(unit_images(ops, key, index, op.output.name), key="shapes.units.output",
+                              summary=picture_caption(op.output, op, config, m, ff))
         with st.expander(_("The numbers in {name}", name=op.output.name)):
             _numbers(op.output)
 
@@ -379,7 +383,11 @@ def flow_section(config: RunConfig, X: np.ndarray, labels: np.ndarray, dataset: 
     selected = st.session_state.get(UNIT_KEY) if options else None
     progress = gradient_progress(ops, index)
     figure = flow_figure(config, graph, (config.key(), len(labels), dataset), progress, selected)
-    st.plotly_chart(figure, key=FLOW_KEY, width="stretch", on_select="rerun", selection_mode="points")
+    st.plotly_chart(figure, key=FLOW_KEY, width="stretch", on_select="rerun", selection_mode="points",
+                    config=charts.PLAIN, theme=None,
+                    alt=_("The network {layers} as a diagram, its units and connections coloured by this batch's "
+                          "gradients up to step {step} of {count}; choose a hidden unit below to follow its chain "
+                          "rule.", layers=config.architecture, step=index + 1, count=len(ops)))
     if not options:
         st.caption(_("This network has no hidden layer, so there is no hidden unit to follow."))
         return

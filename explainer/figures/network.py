@@ -138,14 +138,14 @@ def _labels(fig: go.Figure, geometry: Geometry, activation: str, output: str) ->
         header, _, label = _column_text(layer, geometry.last, sizes[layer], activation, output)
         if gap is not None:
             fig.add_annotation(x=layer, y=geometry.positions[layer][gap], text="⋮", showarrow=False,
-                               font=dict(size=18, color=style.GREY))
+                               font=dict(size=18, color=style.MUTED))
         fig.add_annotation(x=layer, y=top + 1.25, text=f"<b>{header}</b>", showarrow=False)
         fig.add_annotation(x=layer, y=-top - 0.7, yanchor="top", text=label, showarrow=False)
         if layer == geometry.last and sizes[layer] == 10 and gap is None:
             fig.add_trace(go.Scatter(
                 x=np.full(10, layer + 0.08), y=ys, mode="text", text=[str(d) for d in range(10)],
                 textposition="middle right", hoverinfo="skip", showlegend=False, name="digits",
-                textfont=dict(size=style.SMALL_SIZE, color=style.GREY)))
+                textfont=dict(size=style.SMALL_SIZE, color=style.MUTED)))
 
 
 def _finish(fig: go.Figure, geometry: Geometry, height: int, title: str) -> go.Figure:

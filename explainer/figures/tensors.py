@@ -200,7 +200,7 @@ def operation_figure(op: Operation, max_side: int = 32, height: int | None = Non
     notes += numbers
     if len(tensors) > 1:
         notes.append(dict(text="→", x=(domains[-2][1] + domains[-1][0]) / 2, y=0.5, xref="paper", yref="paper",
-                          xanchor="center", showarrow=False, font=dict(size=28, color=style.GREY)))
+                          xanchor="center", showarrow=False, font=dict(size=28, color=style.MUTED)))
     note = SIGN_NOTE + ("; input images in grey" if any(p is not None and p.images for p in panels) else "")
     # Each panel keeps square cells inside its box; the tallest one sets the height.
     box = PAGE_WIDTH * (domains[0][1] - domains[0][0]) / widths[0]
@@ -208,7 +208,7 @@ def operation_figure(op: Operation, max_side: int = 32, height: int | None = Non
     fig = go.Figure(data=traces, layout=dict(annotations=notes, **axes))
     style.apply_layout(fig, legend=False, height=height or int(130 + np.clip(plot, 120, 380)))
     fig.update_layout(title=dict(text=op.title, x=0, xanchor="left", font=dict(size=style.TITLE_SIZE),
-                                 subtitle=dict(text=note, font=dict(size=style.SMALL_SIZE, color=style.GREY))),
+                                 subtitle=dict(text=note, font=dict(size=style.SMALL_SIZE, color=style.MUTED))),
                       margin=dict(t=110, b=10))
     return fig
 
