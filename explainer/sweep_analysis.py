@@ -239,7 +239,8 @@ def seed_noise(records: Sequence[SweepRecord], names: Sequence[str]) -> float | 
     """
     differences = []
     for cell in cells(records, names):
-        values = [r.val_accuracy for r in cell.records if r.status in ("done", "stopped") and r.val_accuracy is not None]
+        values = [r.val_accuracy for r in cell.records
+                  if r.status in ("done", "stopped") and r.val_accuracy is not None]
         differences += [abs(a - b) for i, a in enumerate(values) for b in values[i + 1:]]
     return float(np.median(differences)) if differences else None
 

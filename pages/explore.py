@@ -1,4 +1,4 @@
-"""Explore hyperparameters: a sweep over one to three settings that fills in live, says why a setting wins, and My runs."""
+"""Explore hyperparameters: a sweep of one to three settings that fills in live and says why a setting wins; My runs."""
 
 import streamlit as st
 

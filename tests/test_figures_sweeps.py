@@ -1,7 +1,5 @@
 """Figures of a sweep: measured cells with status, spread, sparklines and badges; lines, facets, tables."""
 
-import itertools
-
 import numpy as np
 import pytest
 
@@ -148,7 +146,8 @@ def test_random_points_are_a_scatter_of_measured_points_on_log_axes():
     lr = Axis("learning_rate", low=1e-4, high=1.0, log=True)
     width = Axis("width", low=8, high=256)
     spec = SweepSpec(BASE, (lr, width), sampler="random", trials=3)
-    points = [{"learning_rate": 0.003, "width": 17}, {"learning_rate": 0.2, "width": 200}, {"learning_rate": 0.05, "width": 40}]
+    points = [{"learning_rate": 0.003, "width": 17}, {"learning_rate": 0.2, "width": 200},
+              {"learning_rate": 0.05, "width": 40}]
     records = [SweepRecord(p, 0, spec.config_at(p), "done" if i < 2 else "queued", val_accuracy=0.9 if i < 2 else None)
                for i, p in enumerate(points)]
     fig = figures.sweep_scatter(analysis.cells(records, spec.names), lr, width)

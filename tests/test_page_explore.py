@@ -11,7 +11,7 @@ import pytest
 
 from explainer import jobs
 from tests.apptest_support import clear_caches, new_app, texts
-from ui import explore, explore_results, my_runs, training
+from ui import explore, explore_results, training
 from ui import jobs as job_layer
 from ui.text import inert
 

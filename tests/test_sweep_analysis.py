@@ -253,4 +253,5 @@ def test_tied_duels_are_counted_and_said():
     headline = lr.duels[0]
     assert (headline.wins, headline.losses, headline.ties) == (2, 0, 2)
     template, values = lr.sentences[0]
-    assert template.format(**values) == "Learning rate 0.1 beat 0.01 in 2 of 4 matched pairs (2 tied), median +2.5 points."
+    assert template.format(**values) == ("Learning rate 0.1 beat 0.01 in 2 of 4 matched pairs (2 tied), median "
+                                         "+2.5 points.")

@@ -1,7 +1,6 @@
 """What a sweep is (axes, samplers, the URL, budgets, messages for bad input) and running one on real workers."""
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,7 +114,8 @@ def test_a_grid_link_carries_no_trials():
     (lambda: SweepSpec(BASE, (Axis("learning_rate", (0.1,)),), "bayes"), "the sampler is one of grid, random, tpe"),
     (lambda: SweepSpec(BASE, (Axis("learning_rate", (0.1,)),), seeds=9), "between 1 and 5 seeds per point"),
     (lambda: SweepSpec.from_query({"sweep": "x" * 3000}, BASE), "too long"),
-    (lambda: SweepSpec.from_query({"sweep": "learning_rate:0.1", "seeds": "many"}, BASE), "seeds: 'many' is not a number"),
+    (lambda: SweepSpec.from_query({"sweep": "learning_rate:0.1", "seeds": "many"}, BASE),
+     "seeds: 'many' is not a number"),
 ])
 def test_bad_sweeps_are_refused_with_a_message_that_names_the_problem(make, words):
     with pytest.raises(SweepError) as error:

@@ -97,7 +97,8 @@ def load(spec: SweepSpec) -> None:
     """Put a sweep into the widgets (before they are drawn in this run)."""
     st.session_state[COUNT_KEY] = len(spec.axes)
     st.session_state[SAMPLER_KEY] = spec.sampler
-    st.session_state[TRIALS_KEY] = max(spec.trials, 1) if spec.sampler != "grid" else st.session_state.get(TRIALS_KEY, 20)
+    if spec.sampler != "grid":
+        st.session_state[TRIALS_KEY] = max(spec.trials, 1)
     st.session_state[SEEDS_KEY] = spec.seeds
     for index, axis in enumerate(spec.axes):
         st.session_state[_name_key(index)] = axis.name
@@ -167,7 +168,8 @@ def axis_widgets(index: int, sampler: str) -> Axis:
     mode_key = _key(index, name, "mode")
     if st.session_state.get(mode_key) not in modes:
         st.session_state[mode_key] = "list"
-    mode = st.segmented_control(_("Values"), modes, key=mode_key, required=True, format_func=lambda m: _(MODE_LABELS[m]),
+    mode = st.segmented_control(_("Values"), modes, key=mode_key, required=True,
+                                format_func=lambda m: _(MODE_LABELS[m]),
                                 help=_("Typed: the values you list. Spaced: that many values from low to high, "
                                        "evenly or logarithmically. Range: random and TPE draw from low to high."))
     if mode == "list":
@@ -222,7 +224,8 @@ def setup(base: RunConfig) -> SweepSpec | None:
         st.session_state.setdefault(TRIALS_KEY, 20)
         trials = right.number_input(_("Points to try"), 1, MAX_TRIALS, step=1, key=TRIALS_KEY)
     if problems:
-        st.error(_("This sweep cannot run yet: {reason}", reason=inert(problems[0], limit=200)), icon=":material/error:")
+        st.error(_("This sweep cannot run yet: {reason}", reason=inert(problems[0], limit=200)),
+                 icon=":material/error:")
         return None
     try:
         spec = SweepSpec(base, tuple(axes), sampler, int(trials), int(seeds))

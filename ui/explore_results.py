@@ -21,7 +21,7 @@ from explainer import compare
 from explainer import sweep_analysis as analysis
 from explainer.config import FIELDS
 from explainer.figures import sweeps as figures
-from explainer.sweep_analysis import Cell, setting_label, shown
+from explainer.sweep_analysis import Cell, setting_label
 from explainer.sweep_runner import SweepRunner
 from explainer.sweeps import SweepRecord
 from ui import charts, my_runs, state, training

@@ -314,7 +314,9 @@ def seed_line(found: Sequence[Cell], axis: Axis, *, translate: Translate = _same
 
 
 def _sort_key(value: Any) -> tuple:
-    return (0, float(value), "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0.0, str(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
 
 
 def _x_value(value: Any, axis: Axis) -> Any:
@@ -430,7 +432,8 @@ def parallel_coordinates(records: Sequence[SweepRecord], axes: Sequence[Axis], *
                                    range=[-0.25, len(choices) - 0.75] if len(choices) > 1 else [-1, 1]))
             continue
         distinct = sorted(set(values))
-        ticks = distinct if len(distinct) <= 8 else [distinct[i] for i in np.linspace(0, len(distinct) - 1, 8).astype(int)]
+        ticks = (distinct if len(distinct) <= 8
+                 else [distinct[i] for i in np.linspace(0, len(distinct) - 1, 8).astype(int)])
         if axis.log and min(distinct) > 0:
             dimensions.append(dict(label=label, values=np.log10(values).tolist(), tickvals=np.log10(ticks).tolist(),
                                    ticktext=[shown(t) for t in ticks]))

@@ -1,4 +1,4 @@
-"""The Explore page in a real browser: a 2×2 sweep fills its heatmap in, a click explains a cell, My runs survive a reload.
+"""The Explore page in a real browser: a 2×2 sweep fills in, a click explains a cell, My runs survive a reload.
 
 Runs train in the server's worker processes on networks small enough to finish in about a second
 (16 hidden units, 2,000 training images, one epoch).
