@@ -15,7 +15,8 @@ from .config import FIELDS, RunConfig
 from .i18n import N_
 
 DECAY = "schedule"
-COMPARABLE = ("schedule", "init", "activation", "batch_size", "l2", "loss", "normalization")
+COMPARABLE = ("schedule", "learning_rate", "momentum", "init", "init_scale", "activation", "batch_size", "epochs",
+              "l2", "loss", "normalization")
 
 
 def decay_pair(config: RunConfig) -> tuple[RunConfig, RunConfig]:

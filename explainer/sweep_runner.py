@@ -178,6 +178,9 @@ class SweepRunner:
     def _drive(self) -> None:
         try:
             while not self._cancelled.is_set():
+                if self.manager.is_alive is not None and not self.manager.is_alive(self.watcher):
+                    self.cancel()  # the visitor's tab has closed: ask for nothing more
+                    return
                 self._collect()
                 self._ask_more()
                 with self._lock:

@@ -224,7 +224,8 @@ def test_an_experiment_button_sets_the_sidebar_and_trains():
     assert experiment.pointer and experiment.pointer in texts(at)
 
 
-@pytest.mark.parametrize("field, value", [("batch_size", 32), ("l2", 0.001)])
+@pytest.mark.parametrize("field, value", [("batch_size", 32), ("l2", 0.001), ("learning_rate", 0.01),
+                                          ("momentum", 0.0), ("epochs", 20)])
 def test_numeric_comparisons_offer_a_number_for_b(field, value):
     at = open_train_page()
     at.selectbox(key=training.FIELD_KEY).select(field).run()

@@ -205,3 +205,21 @@ def test_a_cancelled_sweep_leaves_a_job_that_someone_else_watches_running(manage
     assert job.active and job.watchers == {"ben"}
     manager.leave(job, "ben")
     assert manager.wait([job], 30)
+
+
+def test_a_sweep_whose_tab_closed_asks_for_nothing_more(tmp_path, dataset):
+    gone = set()
+    manager = JobManager(ProcessEngine(2), RunStore(BoundedCache("runs", 2**26), tmp_path / "runs"),
+                         is_alive=lambda watcher: watcher.split("/")[0] not in gone)
+    try:
+        slow = BASE.replace(train_size=0, steps=1_000_000, batch_size=8)
+        spec = SweepSpec(slow, (Axis("learning_rate", (0.01, 0.02, 0.03, 0.04, 0.05, 0.06)),))
+        runner = SweepRunner(spec, manager, dataset, SIZES, "ann/sweep", in_flight=2).start()
+        wait_for(lambda: len(manager.jobs_of("ann/sweep")) == 2)
+        gone.add("ann")
+        assert runner.wait(10) and runner.state == "cancelled"
+        wait_for(lambda: not manager.jobs_of("ann/sweep"), timeout=10)
+        assert {r.status for r in runner.records()} == {"cancelled"}
+        assert manager.counts["computed"] == 0 and manager.counts["joined"] == 0
+    finally:
+        manager.close()

@@ -40,7 +40,8 @@ LIVE_HEIGHT = 520
 
 PREFERRED_B = {"activation": ("sigmoid", "relu"), "init": ("zeros", "he"), "loss": ("mse", "cross_entropy"),
                "normalization": ("standardize", "unit")}
-NUMBER_B = {"batch_size": (32, 128), "l2": (0.001, 0.0)}  # B's first suggestion, or the second if A has it
+NUMBER_B = {"batch_size": (32, 128), "l2": (0.001, 0.0), "learning_rate": (0.01, 0.1), "momentum": (0.9, 0.0),
+            "epochs": (20, 10), "init_scale": (1.0, 0.01)}  # B's first suggestion, or the second if A has it
 
 
 def field_label(name: str) -> str:
