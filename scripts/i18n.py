@@ -10,6 +10,7 @@ The catalogues are gettext ``.po`` files managed with Babel (``locale/messages.p
 * ``update`` brings every language's catalogue in step with the template: new
   messages are added untranslated, messages gone from the code are dropped (no
   fuzzy guessing: a guess would show a wrong sentence);
+* ``merge FILE.json ...`` fills the Chinese catalogue from {message id: translation} files;
 * ``check`` exits with status 1, listing the problems, unless the template matches
   the code, every catalogue holds every message, every message of a translated
   language (all but English, the source) is translated and not fuzzy, and every
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import re
 import sys
 from pathlib import Path
@@ -154,10 +156,44 @@ def check(root: Path = ROOT, locale_dir: Path = LOCALE_DIR) -> list[str]:
     return problems(extract(root), template, catalogues)
 
 
+def merge(language: str, sources: list[Path], root: Path = LOCALE_DIR) -> tuple[int, list[str]]:
+    """Fill ``language``'s catalogue from JSON files of {message id: translation} (the later file wins).
+
+    Returns (messages filled, message ids that are in no catalogue: stale or mistyped, not merged).
+    A translation that loses or adds a ``{placeholder}`` is not merged either (``check`` lists it).
+    """
+    path = catalogue_path(language, root)
+    catalog = _read(path, language)
+    translations: dict[str, str] = {}
+    for source in sources:
+        translations.update(json.loads(Path(source).read_text(encoding="utf-8")))
+    filled, unknown = 0, []
+    for message_id, text in translations.items():
+        message = catalog.get(message_id)
+        if message is None:
+            unknown.append(message_id)
+            continue
+        if not isinstance(text, str) or not text.strip() or placeholders(text) != placeholders(message_id):
+            continue
+        message.string = (text,) if message.pluralizable else text
+        message.flags.discard("fuzzy")
+        filled += 1
+    _write(catalog, path)
+    return filled, unknown
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("extract", "update", "check"))
-    command = parser.parse_args(argv).command
+    parser.add_argument("command", choices=("extract", "update", "check", "merge"))
+    parser.add_argument("files", nargs="*", type=Path, help="merge: JSON files of {message id: Chinese}")
+    arguments = parser.parse_args(argv)
+    command = arguments.command
+    if command == "merge":
+        filled, unknown = merge("zh", arguments.files)
+        print(f"zh: {filled} translations merged; {len(unknown)} message ids not in the catalogue")
+        for message_id in unknown[:20]:
+            print(f"  not merged: {_short(message_id)}")
+        return 0
     if command == "extract":
         template = extract()
         if TEMPLATE.is_file() and _same(_read(TEMPLATE), template):

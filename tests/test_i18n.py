@@ -9,6 +9,7 @@ translated is checked once the Chinese catalogue is written.
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -260,3 +261,17 @@ def test_check_catches_a_lost_placeholder_new_code_and_a_missing_catalogue(tiny_
     found = tool.check(root, locale)
     assert any("messages.pot lacks 'A new sentence'" in line for line in found)
     assert "en: no catalogue (run: python scripts/i18n.py update)" in found
+
+
+def test_merge_fills_the_chinese_catalogue_from_json_but_never_a_broken_translation(tiny_project, tmp_path):
+    root, locale = tiny_project
+    first, second = tmp_path / "core.json", tmp_path / "ui.json"
+    first.write_text(json.dumps({"Hello {name}": "你好", "Train both runs": "训练"}), encoding="utf-8")
+    second.write_text(json.dumps({"Train both runs": "训练两次", "{n} run": "{n} 次运行", "Gone": "没了"}),
+                      encoding="utf-8")
+    filled, unknown = tool.merge("zh", [first, second], locale)
+    assert (filled, unknown) == (2, ["Gone"])  # "你好" lost {name}: not merged
+    found = tool.check(root, locale)
+    assert found == ["zh: untranslated 'Hello {name}'"] or (len(found) == 1 and "Hello {name}" in found[0])
+    catalog = tool._read(tool.catalogue_path("zh", locale), "zh")
+    assert catalog.get("Train both runs").string == "训练两次" and catalog.get("{n} run").string[0] == "{n} 次运行"
