@@ -9,7 +9,7 @@ overridden on its own:
 variable                           local default          public default     what it bounds
 =================================  =====================  =================  =====================================
 ``EXPLAINER_PROFILE``              ``local``              ``public``         which column of defaults applies
-``EXPLAINER_WORKERS``              number of cores        number of cores    training processes (one BLAS thread)
+``EXPLAINER_WORKERS``              usable cores           usable cores       training processes (one BLAS thread)
 ``EXPLAINER_MAX_JOB_SECONDS``      1800                   120                estimated CPU seconds of one run
 ``EXPLAINER_MAX_JOBS_PER_VISITOR`` 4                      4                  queued + running runs of one visitor
 ``EXPLAINER_MAX_QUEUED``           200                    60                 runs waiting on the whole server
@@ -80,7 +80,7 @@ class Settings:
 
         return cls(
             profile=profile,
-            workers=number("EXPLAINER_WORKERS", os.cpu_count() or 1),
+            workers=number("EXPLAINER_WORKERS", available_cpus()),
             max_job_seconds=number("EXPLAINER_MAX_JOB_SECONDS", 120.0 if public else 1800.0, float),
             max_jobs_per_visitor=number("EXPLAINER_MAX_JOBS_PER_VISITOR", 4),
             max_queued=number("EXPLAINER_MAX_QUEUED", 60 if public else 200),
@@ -91,6 +91,25 @@ class Settings:
             max_sweep_seconds=number("EXPLAINER_MAX_SWEEP_SECONDS", 600.0 if public else 14400.0, float),
             dask_address=(env.get("EXPLAINER_DASK") or "").strip() or None,
         )
+
+
+def available_cpus(cgroup: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """Cores this process may really use: the CPU affinity, and a container's CPU quota when it sets one.
+
+    A hosted container often sees every core of its host in ``os.cpu_count()`` while its quota
+    allows two; one worker process per visible core would then only fight over those two.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = cgroup.read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.floor(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
 
 
 def default_cache_dir() -> Path:

@@ -34,3 +34,14 @@ def test_bad_values_fall_back_to_the_default_with_a_log_line(caplog):
 
 def test_the_memory_shares_split_the_budget_exactly():
     assert abs(sum(MEMORY_SHARES.values()) - 1) < 1e-9
+
+
+def test_the_default_worker_count_follows_a_container_quota(tmp_path):
+    from explainer.settings import available_cpus
+
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n")  # one and a half cores: one worker
+    assert available_cpus(quota) == 1
+    quota.write_text("max 100000\n")
+    assert available_cpus(quota) >= 1
+    assert available_cpus(tmp_path / "missing") >= 1
