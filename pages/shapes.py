@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explainer.i18n import N_
 from explainer.trace import LAYOUTS
 from ui import resources, shapes, state
 from ui.frame import ensure_frame
@@ -11,9 +12,10 @@ from ui.i18n import _
 
 ensure_frame()
 
-LAYOUT_LABELS = {"batch-first": "Batch-first: X is m×784", "feature-first": "Feature-first: x is 784×m"}
-NORMALIZATION_WORDS = {"unit": "divided by 255 into [0, 1]", "standardize": "standardised per image (mean 0, std 1)",
-                       "raw": "left as raw 0..255 values"}
+LAYOUT_LABELS = {"batch-first": N_("Batch-first: X is m×784"), "feature-first": N_("Feature-first: x is 784×m")}
+NORMALIZATION_WORDS = {"unit": N_("divided by 255 into [0, 1]"),
+                       "standardize": N_("standardised per image (mean 0, std 1)"),
+                       "raw": N_("left as raw 0..255 values")}
 
 config = state.current()
 data = resources.mnist()

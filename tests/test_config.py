@@ -10,6 +10,7 @@ from explainer.config import (
     FIELDS,
     MAX_HIDDEN_LAYERS,
     ConfigError,
+    Notice,
     RunConfig,
     parse_config,
     validate,
@@ -206,11 +207,11 @@ def test_parse_config_never_raises_on_garbage_in_any_field(name):
         config, notices = parse_config({name: raw})
         assert isinstance(config, RunConfig)
         validate(config)
-        assert all(isinstance(notice, str) for notice in notices)
+        assert all(isinstance(notice, Notice) and isinstance(str(notice), str) for notice in notices)
         if notices:  # an ignored value leaves the field as it was
             assert getattr(config, name) == getattr(DEFAULT, name)
             assert len(notices) == 1
-            assert name in notices[0]
+            assert name in str(notices[0])
 
 
 @pytest.mark.parametrize("name", ["seed", "learning_rate", "epochs"])
@@ -229,7 +230,7 @@ def test_parse_config_notices_one_per_ignored_value_and_keeps_the_rest():
     assert (config.learning_rate, config.batch_size) == (DEFAULT.learning_rate, DEFAULT.batch_size)
     assert len(notices) == 3
     for name in ("learning_rate", "batch_size", "mystery"):
-        assert sum(name in notice for notice in notices) == 1
+        assert sum(name in str(notice) for notice in notices) == 1
 
 
 def test_parse_config_reads_url_strings_into_typed_values():
@@ -252,7 +253,7 @@ def test_parse_config_reads_hidden_as_comma_or_dash_separated_widths(text):
 def test_parse_config_refuses_empty_width_parts_instead_of_guessing(text):
     config, notices = parse_config({"hidden": text})
     assert config.hidden == DEFAULT.hidden
-    assert len(notices) == 1 and "hidden" in notices[0]
+    assert len(notices) == 1 and "hidden" in str(notices[0])
 
 
 def test_parse_config_empty_hidden_means_no_hidden_layer():
@@ -271,7 +272,7 @@ def test_parse_config_values_that_only_clash_together_keep_the_first_that_fits()
                                    base=DEFAULT.replace(loss="mse", output="softmax"))
     validate(config)
     assert (config.loss, config.output) == ("cross_entropy", "softmax")
-    assert len(notices) == 1 and "output" in notices[0]
+    assert len(notices) == 1 and "output" in str(notices[0])
 
 
 def test_parse_config_a_bad_value_does_not_cost_an_unrelated_compatible_pair():
@@ -279,7 +280,7 @@ def test_parse_config_a_bad_value_does_not_cost_an_unrelated_compatible_pair():
     config, notices = parse_config({"output": "linear", "loss": "mse", "hidden": "10,10,10,10,10"})
     assert (config.output, config.loss) == ("linear", "mse")
     assert config.hidden == DEFAULT.hidden
-    assert len(notices) == 1 and "hidden" in notices[0]
+    assert len(notices) == 1 and "hidden" in str(notices[0])
 
 
 def test_parse_config_with_nothing_returns_the_base_unchanged():
@@ -289,10 +290,21 @@ def test_parse_config_with_nothing_returns_the_base_unchanged():
 def test_parse_config_notices_stay_short_for_very_long_values():
     config, notices = parse_config({"activation": "x" * 100_000})
     assert config.activation == DEFAULT.activation
-    assert len(notices) == 1 and len(notices[0]) < 500
+    assert len(notices) == 1 and len(str(notices[0])) < 500
 
 
 def test_parse_config_result_is_a_finite_valid_config_for_numeric_junk():
     config, _ = parse_config({name: "1e999" for name in FIELDS})
     validate(config)
     assert all(math.isfinite(v) for v in (config.learning_rate, config.l2, config.momentum))
+
+
+def test_parse_config_notices_are_templates_with_values_the_app_can_translate():
+    config, notices = parse_config({"epochs": "abc", "seed": 10**400})
+    by_name = {notice.values["name"]: notice for notice in notices}
+    assert str(by_name["epochs"]) == "ignored epochs='abc': epochs must be a number, not 'abc'"
+    assert by_name["epochs"].template == "ignored {name}={value}: {error}"
+    assert by_name["epochs"].values["error"] == Notice("{name} must be a number, not {value}",
+                                                       {"name": "epochs", "value": "'abc'"})
+    assert by_name["seed"].values["value"] == Notice("a huge number")  # words inside a value are translatable too
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import resources
+from ui.i18n import _
 
 
 def dataset_panel() -> None:
@@ -12,16 +13,21 @@ def dataset_panel() -> None:
     data = resources.mnist()
     with st.sidebar:
         if data.is_full:
-            st.caption(f":material/database: Data: {data.summary}")
+            st.caption(":material/database: " + _("Data: {summary}", summary=data.summary))
             return
-        st.caption(f":material/database: Data: {data.summary}. Accuracies are lower than on the full set.")
-        if st.button("Load the full MNIST (11 MB)", key="load_full_mnist",
-                     help="Downloads the 70,000 images once into your cache folder."):
-            bar = st.progress(0.0, text="Contacting MNIST mirrors…")
-            full = resources.download_full_mnist(lambda message, fraction: bar.progress(
-                min(max(fraction, 0.0), 1.0), text=message[:80]))
+        st.caption(":material/database: " + _("Data: {summary}. Accuracies are lower than on the full set.",
+                                              summary=data.summary))
+        if st.button(_("Load the full MNIST (11 MB)"), key="load_full_mnist",
+                     help=_("Downloads the 70,000 images once into your cache folder.")):
+            bar = st.progress(0.0, text=_("Contacting MNIST mirrors…"))
+
+            def report(_message: str, fraction: float) -> None:  # the core's message is English: say our own
+                done = min(max(fraction, 0.0), 1.0)
+                bar.progress(done, text=_("Downloading the full MNIST… {done:.0%}", done=done))
+
+            full = resources.download_full_mnist(report)
             if full.is_full:
-                st.success("Full MNIST loaded.")
+                st.success(_("Full MNIST loaded."))
                 st.rerun()
-            st.error("Could not download MNIST (offline?). The bundled sample stays in use; "
-                     "set MNIST_DIR to a folder with the four MNIST files to use your own copy.")
+            st.error(_("Could not download MNIST (offline?). The bundled sample stays in use; "
+                       "set MNIST_DIR to a folder with the four MNIST files to use your own copy."))

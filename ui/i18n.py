@@ -28,6 +28,7 @@ import streamlit as st
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from explainer.config import Notice
 from ui import look
 
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -72,6 +73,16 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     """The singular or plural form for ``n`` in this visitor's language; ``{n}`` and ``values`` are filled in."""
     text = translations(language()).ngettext(singular, plural, n)
     return text.format(n=n, **values)
+
+
+def translate_notice(notice: Notice | str) -> str:
+    """A core message kept as a template and its values (:class:`explainer.config.Notice`) in this visitor's
+    language; values that are notices themselves are translated too, plain strings are looked up as they are."""
+    if not isinstance(notice, Notice):
+        return _(notice)
+    values = {name: translate_notice(value) if isinstance(value, Notice) else value
+              for name, value in notice.values.items()}
+    return _(notice.template, **values)
 
 
 def normalize_language(tag: str | None) -> str | None:

@@ -15,13 +15,15 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from explainer.config import RunConfig
+from explainer.config import Notice, RunConfig
 from explainer.data import Mnist, load_mnist, load_sample
+from explainer.i18n import N_
 from explainer.memory import BoundedCache
 from explainer.persistence import ModelFileError, load_npz
 from explainer.prepare import split_sizes, test_rows
 from explainer.presets import PRESETS
 from explainer.settings import MEMORY_SHARES, Settings
+from ui.i18n import _
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "explainer" / "pretrained" / "recommended.npz"
 
@@ -52,7 +54,7 @@ def mnist() -> Mnist:
     """The dataset in use: a named folder or the cache, else the bundled sample (no download here)."""
     holder = _mnist_holder()
     if "data" not in holder:
-        with st.spinner("Reading MNIST…"):
+        with st.spinner(_("Reading MNIST…")):
             holder["data"] = load_mnist(download=False)
     return holder["data"]
 
@@ -98,15 +100,17 @@ def dataset_key() -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
-def ready_model() -> tuple[RunConfig, dict[str, np.ndarray], str]:
+def ready_model() -> tuple[RunConfig, dict[str, np.ndarray], Notice]:
     """(config, params, where from) of the recommended preset, for visitors who have not trained yet.
+
+    Shared by every visitor, so "where from" is a :class:`~explainer.config.Notice` each page translates.
 
     Shipped in the repo (trained on the full MNIST by ``scripts/build_pretrained.py``); if that file is
     missing or unreadable, the recommended preset is trained here once per server.
     """
     try:
         config, params = load_npz(PRETRAINED)
-        return config, params, "the shipped recommended model (trained on the full MNIST)"
+        return config, params, Notice(N_("the shipped recommended model (trained on the full MNIST)"))
     except (OSError, ModelFileError):
         from ui import jobs  # the job layer needs these resources; import it only for this rare case
 
@@ -115,4 +119,5 @@ def ready_model() -> tuple[RunConfig, dict[str, np.ndarray], str]:
                                      "server")
         jobs.manager().wait([job], timeout=600)
         result = jobs.manager().result(job)
-        return config, result.params, f"the recommended preset, trained on this server's {mnist().summary}"
+        return config, result.params, Notice(N_("the recommended preset, trained on this server's {data}"),
+                                             {"data": mnist().summary})

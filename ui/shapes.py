@@ -26,6 +26,7 @@ from explainer.figures.network import Geometry, gradient_flow_diagram
 from explainer.figures.tensors import operation_figure, tensor_heatmap
 from explainer.figures.weights import first_layer_filters
 from explainer.gradcheck import STEP, TOLERANCE, check_gradients
+from explainer.i18n import N_
 from explainer.memory import BoundedCache
 from explainer.prepare import normalize
 from explainer.shape_story import shape_story
@@ -39,6 +40,7 @@ V = TypeVar("V")
 
 PHASES = ("forward", "loss", "backward", "update")
 PHASE_COLORS = {"forward": "blue", "loss": "orange", "backward": "violet", "update": "green"}
+PHASE_WORDS = {"forward": N_("forward"), "loss": N_("loss"), "backward": N_("backward"), "update": N_("update")}
 INPUT_NAMES = ("X", "x")
 THUMB_ZOOM = 3  # 28 px digits drawn at 84 px, each pixel a crisp square
 UNIT_IMAGES = 16  # hidden units whose 784 weights are drawn as 28×28 images
@@ -176,15 +178,17 @@ def phase_buttons(ops: list[Operation], index: int) -> None:
     cells = st.columns([5, 1] * (len(spans) - 1) + [5], vertical_alignment="center")
     for cell, (phase, (first, last)) in zip(cells[::2], spans.items()):
         span = f"{first + 1}–{last + 1}" if last > first else f"{first + 1}"
+        word = _(PHASE_WORDS[phase])
         if phase == current:
             done = False
-            label = f"▶ {phase} · {index - first + 1} of {last - first + 1}"
+            label = "▶ " + _("{phase} · {number} of {count}", phase=word, number=index - first + 1,
+                             count=last - first + 1)
         else:
-            label = f"✓ {phase} ({span})" if done else f"{phase} ({span})"
+            label = f"✓ {word} ({span})" if done else f"{word} ({span})"
         with cell:
             st.button(label, key=f"shapes.phase.{phase}", on_click=_jump, args=(first,), width="stretch",
                       type="primary" if phase == current else "secondary",
-                      help=_("Jump to the first {phase} step ({number}).", phase=phase, number=first + 1))
+                      help=_("Jump to the first {phase} step ({number}).", phase=word, number=first + 1))
     for cell in cells[1::2]:
         cell.markdown("<div style='text-align:center'>→</div>", unsafe_allow_html=True)
 
@@ -222,7 +226,7 @@ def step_card(config: RunConfig, ops: list[Operation], key: tuple, index: int, m
     """The current operation: formula, shape story, heatmaps or 28×28 pictures, and its numbers."""
     op, count = ops[index], len(ops)
     with st.container(border=True):
-        st.badge(op.phase, color=PHASE_COLORS[op.phase])
+        st.badge(_(PHASE_WORDS[op.phase]), color=PHASE_COLORS[op.phase])
         st.subheader(_("Step {number} of {count} · {title}", number=index + 1, count=count, title=op.title))
         st.latex(op.formula)
         equation, why = shape_story(op, ff)
@@ -286,24 +290,25 @@ def all_steps(ops: list[Operation], index: int, ff: bool) -> None:
                   way=_("feature-first") if ff else _("batch-first")))
     steps = pd.DataFrame({
         "#": range(1, count + 1),
-        "phase": [o.phase for o in ops],
+        "phase": [_(PHASE_WORDS[o.phase]) for o in ops],
         "operation": [o.title for o in ops],
         "output": [o.output.name for o in ops],
         "output shape": [shape_text(o.output.shape) for o in ops],
         "inputs": [", ".join(t.name for t in o.inputs) for o in ops],
         "formula": [latex_to_text(o.formula) for o in ops],
     })
+    column = st.column_config.TextColumn  # the column names are keys; the headers are in the visitor's language
     st.dataframe(steps.style.apply(lambda row: [CURRENT_ROW if row.name == index else ""] * len(row), axis=1),
                  hide_index=True, key="shapes.all_steps", width="stretch", height=38 + 35 * min(count, 30),
                  column_config={
                      "#": st.column_config.NumberColumn(width=40),
-                     "phase": st.column_config.TextColumn(width=80),
-                     "operation": st.column_config.TextColumn(width="medium"),
-                     "output": st.column_config.TextColumn(width=70),
-                     "output shape": st.column_config.TextColumn(width=110),
-                     "inputs": st.column_config.TextColumn(width=110, help=_(
+                     "phase": column(_("phase"), width=80),
+                     "operation": column(_("operation"), width="medium"),
+                     "output": column(_("output"), width=70),
+                     "output shape": column(_("output shape"), width=110),
+                     "inputs": column(_("inputs"), width=110, help=_(
                          "The tensors this step reads; their shapes are in the output-shape column of their rows.")),
-                     "formula": st.column_config.TextColumn(width="large"),
+                     "formula": column(_("formula"), width="large"),
                  })
     st.caption(_("The highlighted row is the step shown above."))
 
@@ -336,9 +341,12 @@ def gradient_check(config: RunConfig, X: np.ndarray, labels: np.ndarray, dataset
             "parameter": list(errors),
             "shape": [shape_text(shapes[name]) for name in errors],
             "relative error": list(errors.values()),
-            "verdict": ["pass" if error < TOLERANCE else "FAIL" for error in errors.values()],
+            "verdict": [_("pass") if error < TOLERANCE else _("FAIL") for error in errors.values()],
         }, hide_index=True, key="shapes.gradcheck_table", width="content",
-            column_config={"relative error": st.column_config.NumberColumn(format="%.1e")})
+            column_config={"parameter": st.column_config.TextColumn(_("parameter")),
+                           "shape": st.column_config.TextColumn(_("shape")),
+                           "relative error": st.column_config.NumberColumn(_("relative error"), format="%.1e"),
+                           "verdict": st.column_config.TextColumn(_("verdict"))})
         worst = max(errors.values())
         if worst < TOLERANCE:
             st.success(_("All {count} parameter arrays pass: the largest relative error is {worst}, below {tolerance}. "

@@ -14,8 +14,9 @@ import streamlit as st
 from streamlit.runtime.state.query_params import EMBED_QUERY_PARAMS_KEYS
 
 from explainer.config import FIELDS, RunConfig, parse_config
+from explainer.i18n import N_
 from explainer.presets import PRESETS
-from ui.i18n import LANGUAGE_KEY, _
+from ui.i18n import LANGUAGE_KEY, _, translate_notice
 from ui.text import inert
 
 DEFAULT_PRESET = "recommended"
@@ -27,12 +28,23 @@ PAGE_URL_KEYS = frozenset({"sweep", "sampler", "trials", "seeds"})
 OTHER_URL_KEYS = frozenset({PRESET_KEY, LANGUAGE_KEY, *EMBED_QUERY_PARAMS_KEYS, *PAGE_URL_KEYS})
 MAX_URL_NOTICES = 8  # a link with hundreds of bad keys gets this many notices and a count of the rest
 MAX_WIDTH = 2048
-GROUPS = {
-    "Architecture": ("activation", "output", "loss", "init", "init_scale"),
-    "Optimisation": ("learning_rate", "momentum", "batch_size", "epochs", "steps", "sampling"),
-    "Learning-rate schedule": ("schedule", "decay_rate", "decay_steps"),
-    "Regularisation": ("l2", "l2_per_batch"),
-    "Data": ("normalization", "validation", "train_size", "eval_every", "seed"),
+GROUPS = {  # shown as _(group)
+    N_("Architecture"): ("activation", "output", "loss", "init", "init_scale"),
+    N_("Optimisation"): ("learning_rate", "momentum", "batch_size", "epochs", "steps", "sampling"),
+    N_("Learning-rate schedule"): ("schedule", "decay_rate", "decay_steps"),
+    N_("Regularisation"): ("l2", "l2_per_batch"),
+    N_("Data"): ("normalization", "validation", "train_size", "eval_every", "seed"),
+}
+# A choice is shown as its identifier (the word the URL and the help texts use) and, unless it is a name
+# like ReLU or He, what it means in the visitor's language: "cross_entropy (cross-entropy)", "unit (÷ 255)".
+CHOICE_MEANINGS = {
+    "leaky_relu": N_("leaky ReLU"), "linear": N_("raw scores"), "cross_entropy": N_("cross-entropy"),
+    "mse": N_("mean squared error"), "normal": N_("normal distribution"), "uniform": N_("uniform distribution"),
+    "zeros": N_("all zeros"), "constant": N_("no decay"), "exponential": N_("exponential decay"),
+    "cosine": N_("cosine → 0"), "shuffle": N_("shuffled"), "sequential": N_("in order"),
+    "replacement": N_("random, with replacement"), "unit": N_("pixels ÷ 255"), "standardize": N_("per image"),
+    "raw": N_("0..255 as they are"), "train_tail": N_("validation from the training set"),
+    "test_half": N_("validation from the test set"),
 }
 
 
@@ -71,8 +83,9 @@ def _first_visit() -> None:
         params.pop(key, None)
     config, field_notices = parse_config(params, base=PRESETS[preset_name].config)
     st.session_state[PRESET_KEY] = preset_name
-    # The core's notices quote the link's values: shown as plain text, never as Markdown.
-    st.session_state["url_notices"] = notices + [inert(notice, limit=160) for notice in field_notices]
+    # The core's notices quote the link's values: shown as plain text (translated), never as Markdown.
+    st.session_state["url_notices"] = notices + [inert(translate_notice(notice), limit=160)
+                                                 for notice in field_notices]
     _load_into_widgets(config)
 
 
@@ -114,21 +127,28 @@ def set_config(config: RunConfig, preset: str | None = None) -> None:
     _load_into_widgets(config)
 
 
+def choice_text(value: str) -> str:
+    """How a select box shows one of a field's choices (see :data:`CHOICE_MEANINGS`)."""
+    meaning = CHOICE_MEANINGS.get(value)
+    return value if meaning is None else _("{choice} ({meaning})", choice=value, meaning=_(meaning))
+
+
 def _widget(name: str) -> None:
-    """One sidebar control for config field ``name``."""
+    """One sidebar control for config field ``name``, labelled and explained in the visitor's language."""
     field = FIELDS[name]
     key = _key(name)
     default = getattr(RunConfig(), name)
+    label, help_text = _(field.label), _(field.help)
     if field.choices:
-        st.selectbox(field.label, field.choices, key=key, help=field.help)
+        st.selectbox(label, field.choices, key=key, help=help_text, format_func=choice_text)
     elif isinstance(default, bool):
-        st.checkbox(field.label, key=key, help=field.help)
+        st.checkbox(label, key=key, help=help_text)
     elif isinstance(default, int):
-        st.number_input(field.label, min_value=int(field.low), max_value=int(field.high), step=1, key=key,
-                        help=field.help)
+        st.number_input(label, min_value=int(field.low), max_value=int(field.high), step=1, key=key,
+                        help=help_text)
     else:
-        st.number_input(field.label, min_value=float(field.low), max_value=float(field.high), key=key,
-                        help=field.help, format="%g", step=_float_step(name))
+        st.number_input(label, min_value=float(field.low), max_value=float(field.high), key=key,
+                        help=help_text, format="%g", step=_float_step(name))
 
 
 def _float_step(name: str) -> float:
@@ -137,14 +157,15 @@ def _float_step(name: str) -> float:
 
 
 def _hidden_controls() -> tuple[int, ...]:
-    st.slider("Hidden layers", 0, 4, key="cfg.layers", help=FIELDS["hidden"].help)
+    st.slider(_(FIELDS["hidden"].label), 0, 4, key="cfg.layers", help=_(FIELDS["hidden"].help))
     widths = []
     columns = st.columns(2)
     for layer in range(st.session_state["cfg.layers"]):
         key = _width_key(layer)
         st.session_state.setdefault(key, 64)
         with columns[layer % 2]:
-            widths.append(st.number_input(f"Width of hidden layer {layer + 1}", 1, MAX_WIDTH, step=8, key=key))
+            widths.append(st.number_input(_("Width of hidden layer {number}", number=layer + 1), 1, MAX_WIDTH,
+                                          step=8, key=key))
     return tuple(int(width) for width in widths)
 
 
@@ -153,21 +174,21 @@ def sidebar() -> RunConfig:
     if PRESET_KEY not in st.session_state:
         _first_visit()
     with st.sidebar:
-        st.selectbox("Preset", list(PRESETS), key=PRESET_KEY, on_change=_on_preset_change,
-                     format_func=lambda name: PRESETS[name].title,
-                     help="Fills every control below with a seed tutorial's network (or our recommended one). "
-                          "You can change any control afterwards.")
-        with st.expander("Network and training", expanded=False):
+        st.selectbox(_("Preset"), list(PRESETS), key=PRESET_KEY, on_change=_on_preset_change,
+                     format_func=lambda name: _(PRESETS[name].title),
+                     help=_("Fills every control below with a seed tutorial's network (or our recommended one). "
+                            "You can change any control afterwards."))
+        with st.expander(_("Network and training"), expanded=False):
             hidden = _hidden_controls()
             for group, names in GROUPS.items():
-                st.markdown(f"**{group}**")
+                st.markdown(f"**{_(group)}**")
                 for name in names:
                     _widget(name)
     values: dict[str, Any] = {name: st.session_state[_key(name)] for name in FIELDS if name != "hidden"}
     values["hidden"] = hidden
     config, problems = parse_config(values, base=PRESETS[st.session_state[PRESET_KEY]].config)
     for problem in problems:
-        st.sidebar.warning(problem)
+        st.sidebar.warning(translate_notice(problem))
     _write_url(config)
     return config
 
