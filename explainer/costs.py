@@ -66,33 +66,52 @@ def estimate(config: RunConfig, n_train_images: int, n_test_images: int) -> Esti
     return Estimate(total, batch, evaluations, n_train, seconds)
 
 
-def advice(config: RunConfig, cost: Estimate, limit_seconds: float) -> list[tuple[str, dict]]:
+def advice(config: RunConfig, sizes: tuple[int, int], limit_seconds: float) -> list[tuple[str, dict]]:
     """Ways to bring ``config`` under ``limit_seconds``, as (message, values) pairs for a translator.
 
-    Each suggestion changes one setting enough on its own, e.g. fewer epochs, fewer training
-    images, narrower layers or a larger batch for batch-1 SGD.
+    Each suggestion changes one setting on its own (fewer epochs or steps, fewer training images,
+    narrower hidden layers, larger batches for batch-1 SGD), by as little as will do: every value
+    offered is checked with :func:`estimate` to fit. ``sizes`` are the dataset's (training, test)
+    image counts.
     """
-    if cost.seconds <= limit_seconds:
+    def fits(candidate: RunConfig) -> bool:
+        return estimate(candidate, *sizes).seconds <= limit_seconds
+
+    if fits(config):
         return []
-    factor = limit_seconds / cost.seconds
     tips: list[tuple[str, dict]] = []
+    n_train = estimate(config, *sizes).n_train
     if config.steps:
-        fewer = max(1, math.floor(config.steps * factor))
-        tips.append((N_("use {value:,} steps instead of {current:,}"), {"value": fewer, "current": config.steps}))
-    elif config.epochs > 1 and config.epochs * factor >= 1:
-        tips.append((N_("train {value} epochs instead of {current}"),
-                     {"value": max(1, math.floor(config.epochs * factor)), "current": config.epochs}))
-    if not config.steps:
-        wanted = math.floor(cost.n_train * factor)
-        if wanted >= 500:
+        fewer = _largest(1, config.steps - 1, lambda v: fits(config.replace(steps=v)))
+        if fewer:
+            tips.append((N_("use {value:,} steps instead of {current:,}"), {"value": fewer, "current": config.steps}))
+    else:
+        fewer = _largest(1, config.epochs - 1, lambda v: fits(config.replace(epochs=v)))
+        if fewer:
+            tips.append((N_("train {value} epochs instead of {current}"), {"value": fewer, "current": config.epochs}))
+        images = _largest(500, n_train - 1, lambda v: fits(config.replace(train_size=v)))
+        if images:
             tips.append((N_("use {value:,} training images instead of {current:,}"),
-                         {"value": wanted, "current": cost.n_train}))
+                         {"value": images, "current": n_train}))
     widest = max(config.hidden, default=0)
-    if widest > 32:
-        narrower = max(16, int(widest * factor))
-        tips.append((N_("make the widest hidden layer {value} units instead of {current}"),
+    narrower = _largest(16, widest - 1, lambda v: fits(config.replace(hidden=tuple(min(w, v) for w in config.hidden))))
+    if narrower:
+        tips.append((N_("make the hidden layers at most {value} units wide instead of {current}"),
                      {"value": narrower, "current": widest}))
-    if config.batch_size and config.batch_size < 32 and not config.steps:
+    if 0 < config.batch_size < 32 and not config.steps and fits(config.replace(batch_size=32)):
         tips.append((N_("use batches of 32 or more instead of {current}: far fewer steps per epoch"),
                      {"current": config.batch_size}))
     return tips
+
+
+def _largest(low: int, high: int, fits) -> int | None:
+    """The largest whole number in [low, high] for which ``fits`` holds (it holds for all smaller ones), or None."""
+    if high < low or not fits(low):
+        return None
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low

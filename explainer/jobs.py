@@ -51,6 +51,10 @@ QUEUED, RUNNING, DONE, STOPPED, FAILED, CANCELLED = "queued", "running", "done",
 ACTIVE = (QUEUED, RUNNING)
 PRUNE_SECONDS = 0.25  # how often watchers are checked for having gone away
 MAX_ATTEMPTS = 3  # a job restarted this often because neighbours' workers died fails instead
+WORKER_KILLED = N_("The worker process training this run stopped unexpectedly (killed, perhaps because the machine "
+                   "ran out of memory). Other runs were not affected; try a smaller network, or train again.")
+WORKER_CRASHED = N_("The worker process training this run stopped unexpectedly (it crashed). Other runs were not "
+                    "affected; try a smaller network, or train again.")
 log = logging.getLogger("explainer.jobs")
 
 
@@ -210,7 +214,7 @@ class JobManager:
             job = self._join(key, watcher)
             if job is not None:
                 return job
-            self._admit(estimate, config, watcher)
+            self._admit(estimate, config, sizes, watcher)
             job = Job(next(self._ids), config, dataset, estimate.n_train, estimate, watcher, watchers={watcher})
             self._active[key] = job
             self._enqueue(job)
@@ -226,7 +230,7 @@ class JobManager:
             self._record("joined", key, watcher)
         return job
 
-    def _admit(self, estimate: costs.Estimate, config: RunConfig, watcher: str) -> None:
+    def _admit(self, estimate: costs.Estimate, config: RunConfig, sizes: tuple[int, int], watcher: str) -> None:
         if estimate.seconds > self.max_job_seconds:
             self._record("refused", (None, config.key()), watcher)
             raise JobRefused("too_costly",
@@ -234,7 +238,7 @@ class JobManager:
                                 "server allows {limit:.1f} per run."),
                              {"minutes": estimate.minutes, "steps": estimate.steps,
                               "limit": self.max_job_seconds / 60},
-                             costs.advice(config, estimate, self.max_job_seconds), estimate)
+                             costs.advice(config, sizes, self.max_job_seconds), estimate)
         mine = sum(1 for job in self._active.values() if watcher in job.watchers)
         if mine >= self.max_jobs_per_watcher:
             self._record("refused", (None, config.key()), watcher)
@@ -468,10 +472,7 @@ class JobManager:
         self._restart_engine(generation)
         job.attempts += 1
         if own or job.attempts >= MAX_ATTEMPTS:
-            how = N_("killed, perhaps because the machine ran out of memory") if code == -9 else N_("it crashed")
-            self._end(job, spec, FAILED, (N_("The worker process training this run stopped unexpectedly ({how}). "
-                                             "Other runs were not affected; try a smaller network, or train again."),
-                                          {"how": how}))
+            self._end(job, spec, FAILED, (WORKER_KILLED if code == -9 else WORKER_CRASHED, {}))
             return
         with self._lock:  # a neighbour's worker died and took the pool down: start this one again
             self._free_slots.append(spec.slot)
