@@ -23,7 +23,7 @@ from typing import Sequence, TextIO
 import numpy as np
 
 from . import sweep_cli, trainer
-from .config import FIELDS, ConfigError, RunConfig
+from .config import FIELDS, ConfigError, Notice, RunConfig
 from .data import Mnist, MnistError, load_mnist
 from .gradcheck import TOLERANCE, check_gradients, standard_configs
 from .idx import IdxError
@@ -140,8 +140,8 @@ def cmd_presets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def load_data(data_dir: str | None, err: TextIO) -> Mnist:
     """MNIST from the usual sources, reporting download progress on ``err``."""
-    def progress(message: str, fraction: float) -> None:
-        print(f"\r{message[:60]:60s} {fraction:6.1%}", end="", file=err, flush=True)
+    def progress(message: Notice, fraction: float) -> None:
+        print(f"\r{str(message)[:60]:60s} {fraction:6.1%}", end="", file=err, flush=True)
 
     mnist = load_mnist(data_dir, progress=progress)
     print(f"\rdata: {mnist.description}".ljust(70), file=err)

@@ -33,6 +33,8 @@ import numpy as np
 import pooch
 import requests
 
+from .config import Notice
+from .i18n import N_
 from .idx import IMAGE_MAGIC, LABEL_MAGIC, IdxError, parse_idx, read_idx, read_idx_bytes
 
 MNIST_FILES: dict[str, str] = {
@@ -62,7 +64,7 @@ SOURCES = ("directory", "cache", "download", "sample")
 
 _MAGIC = {role: IMAGE_MAGIC if role.endswith("images") else LABEL_MAGIC for role in MNIST_FILES}
 
-Progress = Callable[[str, float], None]
+Progress = Callable[[Notice, float], None]  # (what is happening, fraction done); str(message) is the English
 
 # pooch logs every download at INFO level; the app reports progress itself.
 pooch.get_logger().setLevel("WARNING")
@@ -133,13 +135,20 @@ class Mnist:
 
     @property
     def summary(self) -> str:
-        """:attr:`description` without the folder: what a visitor of a public server may see."""
-        sizes = f"{len(self.train_images):,} train + {len(self.test_images):,} test images"
+        """:attr:`description` without the folder: what a visitor of a public server may see (in English)."""
+        return str(self.summary_notice)
+
+    @property
+    def summary_notice(self) -> Notice:
+        """:attr:`summary` as a template and values, for the app to translate (``render(data.summary_notice, _)``)."""
+        sizes = {"train": len(self.train_images), "test": len(self.test_images)}
         if self.source == "sample":
-            return self.description
-        kind = "full MNIST" if self.is_full else "MNIST subset"
-        where = {"directory": "a local folder", "cache": "the download cache", "download": "a public mirror"}
-        return f"{kind} from {where[self.source]} ({sizes})"
+            return Notice(N_("bundled sample ({train:,} train + {test:,} test images) — offline fallback"), sizes)
+        kind = Notice(N_("full MNIST") if self.is_full else N_("MNIST subset"))
+        where = Notice({"directory": N_("a local folder"), "cache": N_("the download cache"),
+                        "download": N_("a public mirror")}[self.source])
+        return Notice(N_("{kind} from {where} ({train:,} train + {test:,} test images)"),
+                      {"kind": kind, "where": where, **sizes})
 
 
 def load_mnist(
@@ -171,7 +180,8 @@ def load_mnist(
         Seconds to wait for a connection or for the next bytes.
     progress : callable, optional
         ``progress(message, fraction)`` with fraction in [0, 1], called as
-        each download starts, advances and finishes.
+        each download starts, advances and finishes; ``message`` is a
+        :class:`~explainer.config.Notice` (``str(message)`` is the English).
     use_sample : bool
         Fall back to the bundled sample when nothing else works.
     known_sha256 : mapping of str to str
@@ -213,7 +223,7 @@ def load_mnist(
             return _mnist(arrays | fetched, "download", cache)
 
     if use_sample:
-        report("Could not get the full MNIST; using the bundled sample", 1.0)
+        report(Notice(N_("Could not get the full MNIST; using the bundled sample")), 1.0)
         return load_sample()
     lines = "\n".join(f"  - {failure}" for failure in failures)
     raise MnistError(f"could not load MNIST from any source:\n{lines}")
@@ -306,14 +316,14 @@ def _download(
         name = MNIST_FILES[role]
         start, end = i / len(roles), (i + 1) / len(roles)
         for mirror in order:
-            report(f"Downloading {name} from {mirror}", start)
+            report(Notice(N_("Downloading {name} from {mirror}"), {"name": name, "mirror": mirror}), start)
             bar = _ByteProgress(report, name, start, end)
             try:
                 arrays[role] = _fetch(mirror + name, cache, role, timeout, bar, known_sha256)
             except (requests.RequestException, OSError, IdxError) as err:
                 failures.append(f"{mirror}{name}: {_reason(err, timeout)}")
                 continue
-            report(f"Downloaded and verified {name}", end)
+            report(Notice(N_("Downloaded and verified {name}"), {"name": name}), end)
             # Ask the mirror that just worked first for the remaining files.
             order.remove(mirror)
             order.insert(0, mirror)
@@ -426,7 +436,8 @@ class _ByteProgress:
             self.last = fraction
             mb_done, mb_total = fraction * self.total / 1e6, self.total / 1e6
             self.report(
-                f"Downloading {self.name}: {mb_done:.1f} of {mb_total:.1f} MB",
+                Notice(N_("Downloading {name}: {done:.1f} of {total:.1f} MB"),
+                       {"name": self.name, "done": mb_done, "total": mb_total}),
                 self.start + (self.end - self.start) * fraction,
             )
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import trainer
-from .config import ConfigError, RunConfig
+from .config import ConfigError, Notice, RunConfig
 from .memory import BoundedCache
 from .persistence import expected_shapes
 
@@ -45,6 +45,8 @@ def run_arrays(result: trainer.TrainResult, dataset_key: str) -> dict[str, np.nd
             "seconds": result.seconds, "total_steps": result.total_steps, "stop_reason": result.stop_reason,
             "diverged": result.diverged, "test_accuracy": result.test_accuracy,
             "evaluation_columns": EVALUATION_COLUMNS}
+    if result.stop_message is not None:  # the same sentence as a template and values, for the app to translate
+        meta["stop_message"] = {"template": result.stop_message.template, "values": result.stop_message.values}
     arrays = {"meta": np.array(json.dumps(meta)),
               "step_loss": np.asarray(result.step_loss, dtype=np.float64),
               "step_lr": np.asarray(result.step_lr, dtype=np.float64),
@@ -85,6 +87,9 @@ def result_from_arrays(arrays: dict[str, np.ndarray]) -> tuple[str, trainer.Trai
             from . import diagnostics as diag
 
             extras["diagnostics"] = diag.from_arrays(diag_arrays)
+        stop = meta.get("stop_message")
+        if stop is not None:
+            extras["stop_message"] = Notice(str(stop["template"]), dict(stop["values"]))
         result = trainer.TrainResult(config, params, initial, arrays["step_loss"], arrays["step_lr"], evaluations,
                                      float(meta["seconds"]), int(meta["total_steps"]), meta["stop_reason"],
                                      bool(meta["diverged"]), test_accuracy=meta.get("test_accuracy"), **extras)

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .config import FIELDS
+from .config import FIELDS, Notice
 from .i18n import N_
 from .sweeps import VIRTUAL, Axis, SweepRecord
 
@@ -109,7 +109,7 @@ def causes_of(record: SweepRecord) -> list[Cause]:
     found = []
     if record.status == "diverged":
         found.append(Cause("diverged", BADGES["diverged"],
-                           N_("Diverged: {reason}"), {"reason": record.message or N_("the loss became NaN")}))
+                           N_("Diverged: {reason}"), {"reason": record.message or Notice(N_("the loss became NaN"))}))
         return found  # its last measurements are of a broken network: nothing else to read
     if record.status not in ("done", "stopped"):
         return found

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from . import jobs
-from .config import ConfigError
+from .config import ConfigError, Notice
 from .costs import estimate
+from .i18n import N_
 from .jobs import Job, JobManager, JobRefused
 from .sweeps import SweepError, SweepRecord, SweepSpec, check_configs
 from .worker import DatasetRef
@@ -67,7 +68,7 @@ def summarize(record: SweepRecord, job: Job, manager: JobManager) -> SweepRecord
     result = manager.result(job)
     if result is None:
         status = "failed" if job.status == jobs.FAILED else "cancelled"
-        message = job.error[0].format(**job.error[1]) if job.error else None
+        message = Notice(*job.error) if job.error else None
         return replace(record, status=status, message=message, job_id=job.id)
     status = "diverged" if result.diverged else ("stopped" if result.stop_reason else "done")
     last = next((e for e in reversed(result.evaluations) if np.isfinite(e.val_accuracy)), None)
@@ -85,7 +86,7 @@ def summarize(record: SweepRecord, job: Job, manager: JobManager) -> SweepRecord
                    val_accuracy=None if last is None else float(last.val_accuracy),
                    train_accuracy=None if last is None else float(last.train_accuracy),
                    test_accuracy=result.test_accuracy, seconds=float(result.seconds), loss=loss.astype(np.float32),
-                   curve=curve, message=result.stop_reason, dead_fraction=float(dead),
+                   curve=curve, message=result.stop_notice, dead_fraction=float(dead),
                    saturated_fraction=float(saturated))
 
 
@@ -292,8 +293,8 @@ def refuse_if_over(spec: SweepSpec, sizes: tuple[int, int], max_runs: int, max_s
     """The sweep's budget, or :class:`SweepError` when it asks for more than the server allows."""
     budget = Budget.of(spec, sizes)
     if budget.runs > max_runs:
-        raise SweepError(f"this sweep has {budget.runs} runs; this server allows {max_runs}")
+        raise SweepError(N_("this sweep has {runs} runs; this server allows {most}"), runs=budget.runs, most=max_runs)
     if budget.seconds > max_seconds:
-        raise SweepError(f"this sweep would take about {budget.seconds / 60:.0f} CPU-minutes; "
-                         f"this server allows {max_seconds / 60:.0f}")
+        raise SweepError(N_("this sweep would take about {minutes:.0f} CPU-minutes; this server allows {most:.0f}"),
+                         minutes=budget.seconds / 60, most=max_seconds / 60)
     return budget

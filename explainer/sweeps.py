@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import FIELDS, ConfigError, RunConfig
+from .config import FIELDS, ConfigError, Notice, RunConfig
 from .i18n import N_
 
 SAMPLERS = ("grid", "random", "tpe")
@@ -37,7 +37,19 @@ STATUSES = ("queued", "running", "done", "diverged", "stopped", "failed", "cance
 
 
 class SweepError(ValueError):
-    """A sweep definition that cannot be run, with a message for the learner."""
+    """A sweep definition that cannot be run, with a message for the learner.
+
+    Raised as ``SweepError(N_("{name}: a value is repeated"), name=...)``, like
+    :class:`~explainer.config.ConfigError`: ``str(error)`` is the English sentence
+    (the CLI prints it), :attr:`notice` the same as a translatable
+    :class:`~explainer.config.Notice` (``template`` and ``values``; a value may be
+    a Notice itself, e.g. the config error of an invalid point).
+    """
+
+    def __init__(self, template: str, **values: Any) -> None:
+        self.notice = Notice(template, values)
+        self.template, self.values = template, values
+        super().__init__(str(self.notice))
 
 
 def axis_kind(name: str) -> str:
@@ -80,24 +92,26 @@ class Axis:
 
     def __post_init__(self) -> None:
         if self.name not in SWEEPABLE:
-            raise SweepError(f"{self.name!r} cannot be varied; choose from {', '.join(SWEEPABLE)}")
+            raise SweepError(N_("{name} cannot be varied; choose from {choices}"), name=repr(self.name),
+                             choices=", ".join(SWEEPABLE))
         kind = axis_kind(self.name)
         object.__setattr__(self, "values", tuple(_typed(self.name, kind, value) for value in self.values))
         if self.values:
             if len(self.values) > MAX_VALUES:
-                raise SweepError(f"{self.name}: at most {MAX_VALUES} values")
+                raise SweepError(N_("{name}: at most {most} values"), name=self.name, most=MAX_VALUES)
             if len(set(self.values)) != len(self.values):
-                raise SweepError(f"{self.name}: a value is repeated")
+                raise SweepError(N_("{name}: a value is repeated"), name=self.name)
         elif kind == "choice":
             object.__setattr__(self, "values", axis_choices(self.name))
         elif self.low is None or self.high is None:
-            raise SweepError(f"{self.name}: give values or a range")
+            raise SweepError(N_("{name}: give values or a range"), name=self.name)
         else:
             low, high = axis_bounds(self.name)
             if not (low <= self.low < self.high <= high):
-                raise SweepError(f"{self.name}: the range must lie within {low:g}..{high:g} with low < high")
+                raise SweepError(N_("{name}: the range must lie within {low:g}..{high:g} with low < high"),
+                                 name=self.name, low=low, high=high)
             if self.log and self.low <= 0:
-                raise SweepError(f"{self.name}: a logarithmic range must start above 0")
+                raise SweepError(N_("{name}: a logarithmic range must start above 0"), name=self.name)
 
     @property
     def kind(self) -> str:
@@ -140,9 +154,9 @@ def spaced(name: str, low: float, high: float, count: int, log: bool) -> Axis:
     Whole-number settings are rounded (duplicates dropped); values print with 3 significant digits.
     """
     if count < 2 or count > MAX_VALUES:
-        raise SweepError(f"{name}: between 2 and {MAX_VALUES} values")
+        raise SweepError(N_("{name}: between 2 and {most} values"), name=name, most=MAX_VALUES)
     if log and low <= 0:
-        raise SweepError(f"{name}: a logarithmic spacing must start above 0")
+        raise SweepError(N_("{name}: a logarithmic spacing must start above 0"), name=name)
     points = np.geomspace(low, high, count) if log else np.linspace(low, high, count)
     if axis_kind(name) == "int":
         values = tuple(dict.fromkeys(int(round(p)) for p in points))
@@ -156,9 +170,11 @@ def parse_axis(text: str) -> Axis:
     name, _, spec = text.partition(":")
     name, spec = name.strip(), spec.strip()
     if not name or not spec:
-        raise SweepError(f"an axis is written field:values, e.g. learning_rate:0.01,0.1; got {text[:40]!r}")
+        raise SweepError(N_("an axis is written field:values, e.g. learning_rate:0.01,0.1; got {text}"),
+                         text=repr(text[:40]))
     if name not in SWEEPABLE:
-        raise SweepError(f"{name[:40]!r} cannot be varied; choose from {', '.join(SWEEPABLE)}")
+        raise SweepError(N_("{name} cannot be varied; choose from {choices}"), name=repr(name[:40]),
+                         choices=", ".join(SWEEPABLE))
     log = spec.endswith("*log")
     spec = spec.removesuffix("*log")
     if spec == "*":
@@ -185,21 +201,21 @@ class SweepSpec:
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.axes) <= MAX_AXES:
-            raise SweepError(f"vary between 1 and {MAX_AXES} settings")
+            raise SweepError(N_("vary between 1 and {most} settings"), most=MAX_AXES)
         names = [axis.name for axis in self.axes]
         if len(set(names)) != len(names):
-            raise SweepError("each setting may be varied only once")
+            raise SweepError(N_("each setting may be varied only once"))
         if "width" in names and "depth" in names:
-            raise SweepError("vary width or depth, not both")
+            raise SweepError(N_("vary width or depth, not both"))
         if self.sampler not in SAMPLERS:
-            raise SweepError(f"the sampler is one of {', '.join(SAMPLERS)}")
+            raise SweepError(N_("the sampler is one of {choices}"), choices=", ".join(SAMPLERS))
         if not 1 <= self.seeds <= MAX_SEEDS:
-            raise SweepError(f"between 1 and {MAX_SEEDS} seeds per point")
+            raise SweepError(N_("between 1 and {most} seeds per point"), most=MAX_SEEDS)
         if self.sampler == "grid":
             if any(axis.is_range for axis in self.axes):
-                raise SweepError("a grid needs values for every setting, not a range")
+                raise SweepError(N_("a grid needs values for every setting, not a range"))
         elif not 1 <= self.trials <= MAX_TRIALS:
-            raise SweepError(f"random and TPE sweeps need between 1 and {MAX_TRIALS} trials")
+            raise SweepError(N_("random and TPE sweeps need between 1 and {most} trials"), most=MAX_TRIALS)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -237,13 +253,15 @@ class SweepSpec:
         """Inverse of :meth:`to_query`; raises :class:`SweepError` naming what is wrong."""
         text = query.get("sweep", "")
         if len(text) > 2000:
-            raise SweepError("the sweep in this link is too long")
+            raise SweepError(N_("the sweep in this link is too long"))
         axes = tuple(parse_axis(part) for part in text.split(";") if part.strip())
         try:
             return cls(base, axes, query.get("sampler", "grid"), int(_number("trials", query.get("trials", "0"))),
                        int(_number("seeds", query.get("seeds", "1"))))
+        except SweepError:
+            raise
         except (TypeError, ValueError) as error:
-            raise SweepError(str(error)) from error
+            raise SweepError(N_("this sweep cannot be read: {error}"), error=str(error)) from error
 
 
 @dataclass(frozen=True)
@@ -259,7 +277,8 @@ class SweepRecord:
     seconds : wall-clock training time in the worker.
     loss : (k,) the batch loss thinned to a few dozen points, for sparklines.
     curve : (e, 3) the evaluations as (epoch, train accuracy, validation accuracy).
-    message : the trainer's or the worker's explanation when it diverged, stopped or failed.
+    message : the trainer's or the worker's explanation when it diverged, stopped or failed, as a
+        :class:`~explainer.config.Notice` (``str()`` is the English; :func:`explainer.i18n.render` translates it).
     dead_fraction, saturated_fraction : the last measurement's worst hidden layer (0 where they do
         not apply), for the failure causes.
     """
@@ -275,7 +294,7 @@ class SweepRecord:
     seconds: float | None = None
     loss: np.ndarray = field(default_factory=lambda: np.empty(0))
     curve: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
-    message: str | None = None
+    message: Notice | str | None = None
     dead_fraction: float = 0.0
     saturated_fraction: float = 0.0
 
@@ -290,15 +309,17 @@ def _typed(name: str, kind: str, value: Any) -> Any:
         if isinstance(value, str) and value.lower() in ("true", "false") and False in choices:
             value = value.lower() == "true"
         if value not in choices:
-            raise SweepError(f"{name} must be one of {', '.join(map(str, choices))}; got {str(value)[:40]!r}")
+            raise SweepError(N_("{name} must be one of {choices}; got {value}"), name=name,
+                             choices=", ".join(map(str, choices)), value=repr(str(value)[:40]))
         return value
     number = _number(name, value)
     low, high = axis_bounds(name)
     if not low <= number <= high:
-        raise SweepError(f"{name} must be between {low:g} and {high:g}; got {_shown(number)}")
+        raise SweepError(N_("{name} must be between {low:g} and {high:g}; got {value}"), name=name, low=low,
+                         high=high, value=_shown(number))
     if kind == "int":
         if not float(number).is_integer():
-            raise SweepError(f"{name} takes whole numbers; got {_shown(number)}")
+            raise SweepError(N_("{name} takes whole numbers; got {value}"), name=name, value=_shown(number))
         return int(number)
     return float(number)
 
@@ -307,9 +328,9 @@ def _number(name: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise SweepError(f"{name}: {str(value)[:40]!r} is not a number") from None
+        raise SweepError(N_("{name}: {value} is not a number"), name=name, value=repr(str(value)[:40])) from None
     if not math.isfinite(number):
-        raise SweepError(f"{name}: {str(value)[:40]!r} is not a finite number")
+        raise SweepError(N_("{name}: {value} is not a finite number"), name=name, value=repr(str(value)[:40]))
     return number
 
 
@@ -326,4 +347,5 @@ def check_configs(spec: SweepSpec) -> None:
             spec.config_at(point)
         except ConfigError as error:
             shown = ", ".join(f"{k}={_shown(v)}" for k, v in point.items())
-            raise SweepError(f"the point {shown} is not a valid network: {error}") from error
+            raise SweepError(N_("the point {point} is not a valid network: {error}"), point=shown,
+                             error=getattr(error, "notice", str(error))) from error

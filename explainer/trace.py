@@ -4,7 +4,9 @@
 :func:`model.backward`) on a small real batch and lists every operation in
 order: the forward pass layer by layer, the loss, the backward pass from the
 output down, and the weight update. Each :class:`Operation` carries its LaTeX
-formula, its inputs and output as named arrays, and a plain-English note.
+formula, its inputs and output as named arrays, and a plain-English note
+(title and note travel as :class:`~explainer.config.Notice` templates, so the
+app can show them in the visitor's language; formulas stay as they are).
 
 Two conventions are offered, as the seeds use both:
 
@@ -32,7 +34,8 @@ import numpy as np
 
 from . import model
 from .activations import ACTIVATIONS
-from .config import RunConfig
+from .config import Notice, RunConfig
+from .i18n import N_, Translate, same
 from .losses import DELTA_FORMULAS, LOSS_FORMULAS, one_hot
 from .trainer import random_streams
 
@@ -95,19 +98,41 @@ class Tensor:
 
 @dataclass(frozen=True)
 class Operation:
-    """One step of the walkthrough: ``output = formula(inputs)``."""
+    """One step of the walkthrough: ``output = formula(inputs)``.
+
+    ``heading`` and ``explanation`` are the title and the note as templates with
+    their values (``render(op.heading, translate)`` gives them in a language;
+    :attr:`title` and :attr:`note` in English). ``kind`` says what the
+    operation does, one of :data:`KINDS` ("" for anything else).
+    """
 
     phase: str  # "forward", "loss", "backward" or "update"
-    title: str
+    heading: Notice | str
     formula: str
     inputs: tuple[Tensor, ...]
     output: Tensor
-    note: str
+    explanation: Notice | str
+    kind: str = ""
+
+    @property
+    def title(self) -> str:
+        """The title in English, e.g. 'Layer 1: weighted sum'."""
+        return str(self.heading)
+
+    @property
+    def note(self) -> str:
+        """The note in English."""
+        return str(self.explanation)
 
 
-def shape_text(shape: tuple[int, ...]) -> str:
-    """``(784, 128)`` -> ``"784×128"``; ``(128,)`` -> ``"128"``; ``()`` -> ``"scalar"``."""
-    return "×".join(str(size) for size in shape) if shape else "scalar"
+KINDS = ("weighted sum", "activation", "loss", "output gradient", "weight gradient", "bias gradient",
+         "gradient to the layer below", "through the activation", "update")
+SCALAR = N_("scalar")
+
+
+def shape_text(shape: tuple[int, ...], translate: Translate = same) -> str:
+    """``(784, 128)`` -> ``"784×128"``; ``(128,)`` -> ``"128"``; ``()`` -> ``"scalar"``, in ``translate``'s words."""
+    return "×".join(str(size) for size in shape) if shape else translate(SCALAR)
 
 
 def _orient(array: np.ndarray, layout: str) -> np.ndarray:
@@ -161,71 +186,79 @@ def trace_step(config: RunConfig, X: np.ndarray, labels: np.ndarray, *, layout: 
         formula = (fr"z_{layer} = W_{layer} {tex(layer - 1)} + b_{layer}" if ff
                    else fr"z_{layer} = {tex(layer - 1)} W_{layer} + b_{layer}")
         ops.append(Operation(
-            "forward", f"Layer {layer}: weighted sum", formula,
+            "forward", Notice(N_("Layer {layer}: weighted sum"), {"layer": layer}), formula,
             (t(a_prev, values[f"a{layer - 1}"]), t(W, params[W]), t(b, params[b])),
             t(f"z{layer}", values[f"z{layer}"]),
-            f"Each of the {m} images becomes {params[W].shape[1]} weighted sums; the bias is broadcast "
-            f"across the batch."))
+            Notice(N_("Each of the {m} images becomes {units} weighted sums; the bias is broadcast across the batch."),
+                   {"m": m, "units": params[W].shape[1]}), "weighted sum"))
         if layer < last:
-            formula, note = ACTIVATIONS[config.activation].formula, f"{config.activation} applied elementwise."
+            formula = ACTIVATIONS[config.activation].formula
+            note = Notice(N_("{activation} applied elementwise."), {"activation": config.activation})
         else:
-            formula, note = OUTPUT_FORMULAS[config.output], {
-                "softmax": "Each column of ten scores becomes probabilities that sum to 1." if ff else
-                           "Each row of ten scores becomes probabilities that sum to 1.",
-                "sigmoid": "Each of the ten scores is squashed into (0, 1) on its own.",
-                "linear": "The output scores are used as they are.",
-            }[config.output]
-        ops.append(Operation("forward", f"Layer {layer}: activation",
+            formula, note = OUTPUT_FORMULAS[config.output], Notice({
+                "softmax": N_("Each column of ten scores becomes probabilities that sum to 1.") if ff else
+                           N_("Each row of ten scores becomes probabilities that sum to 1."),
+                "sigmoid": N_("Each of the ten scores is squashed into (0, 1) on its own."),
+                "linear": N_("The output scores are used as they are."),
+            }[config.output])
+        ops.append(Operation("forward", Notice(N_("Layer {layer}: activation"), {"layer": layer}),
                              fr"a_{layer} = f(z_{layer}),\quad f(z) = " + formula,
-                             (t(f"z{layer}", values[f"z{layer}"]),), t(f"a{layer}", values[f"a{layer}"]), note))
+                             (t(f"z{layer}", values[f"z{layer}"]),), t(f"a{layer}", values[f"a{layer}"]), note,
+                             "activation"))
 
     loss_formula = LOSS_FORMULAS[(config.loss, config.output)]
     if config.l2:
         half = r"\frac{\lambda}{2m}" if config.l2_per_batch else r"\frac{\lambda}{2}"
         loss_formula += " + " + half + r"\sum_l \lVert W_l \rVert^2"
-    ops.append(Operation("loss", "Loss", loss_formula,
+    ops.append(Operation("loss", Notice(N_("Loss")), loss_formula,
                          (t(f"a{last}", values[f"a{last}"]), t("y", one_hot(labels))),
                          Tensor("L", np.asarray(loss_value)),
-                         f"One number for the whole batch of {m}: the mean over images."))
+                         Notice(N_("One number for the whole batch of {m}: the mean over images."), {"m": m}), "loss"))
 
-    ops.append(Operation("backward", "Output gradient", DELTA_FORMULAS[(config.loss, config.output)],
+    ops.append(Operation("backward", Notice(N_("Output gradient")), DELTA_FORMULAS[(config.loss, config.output)],
                          (t(f"a{last}", values[f"a{last}"]), t("y", one_hot(labels))),
                          t(f"dz{last}", record[f"dz{last}"]),
-                         "Where backpropagation starts: how the loss changes with each output score."))
+                         Notice(N_("Where backpropagation starts: how the loss changes with each output score.")),
+                         "output gradient"))
     for layer in range(last, 0, -1):
         a_prev, dz = act(layer - 1), f"dz{layer}"
         dW_formula = (fr"dW_{layer} = dz_{layer}\, {tex(layer - 1)}^T" if ff
                       else fr"dW_{layer} = {tex(layer - 1)}^T dz_{layer}")
-        ops.append(Operation("backward", f"Layer {layer}: weight gradient", dW_formula + decay_term(config, layer),
+        ops.append(Operation("backward", Notice(N_("Layer {layer}: weight gradient"), {"layer": layer}),
+                             dW_formula + decay_term(config, layer),
                              (t(a_prev, values[f"a{layer - 1}"]), t(dz, record[dz])),
                              t(f"dW{layer}", grads[f"dW{layer}"]),
-                             f"Same shape as W{layer}: one partial derivative per weight, summed over the batch."))
-        ops.append(Operation("backward", f"Layer {layer}: bias gradient",
+                             Notice(N_("Same shape as W{layer}: one partial derivative per weight, summed over the "
+                                       "batch."), {"layer": layer}), "weight gradient"))
+        ops.append(Operation("backward", Notice(N_("Layer {layer}: bias gradient"), {"layer": layer}),
                              fr"db_{layer} = \sum_{{\text{{batch}}}} dz_{layer}",
                              (t(dz, record[dz]),), t(f"db{layer}", grads[f"db{layer}"]),
-                             "Summed over the batch dimension."))
+                             Notice(N_("Summed over the batch dimension.")), "bias gradient"))
         if layer == 1:
             continue
-        ops.append(Operation("backward", f"Layer {layer}: gradient to the layer below",
+        ops.append(Operation("backward", Notice(N_("Layer {layer}: gradient to the layer below"), {"layer": layer}),
                              fr"da_{layer - 1} = W_{layer}^T dz_{layer}" if ff else fr"da_{layer - 1} = dz_{layer} W_{layer}^T",
                              (t(f"W{layer}", params[f"W{layer}"]), t(dz, record[dz])),
                              t(f"da{layer - 1}", record[f"da{layer - 1}"]),
-                             "The error flows back through the same weights, transposed."))
-        ops.append(Operation("backward", f"Layer {layer - 1}: through the activation",
+                             Notice(N_("The error flows back through the same weights, transposed.")),
+                             "gradient to the layer below"))
+        ops.append(Operation("backward", Notice(N_("Layer {layer}: through the activation"), {"layer": layer - 1}),
                              fr"dz_{layer - 1} = da_{layer - 1} \odot f'(z_{layer - 1}),\quad f' = "
                              + ACTIVATIONS[config.activation].derivative_formula,
                              (t(f"da{layer - 1}", record[f"da{layer - 1}"]), t(f"z{layer - 1}", values[f"z{layer - 1}"])),
                              t(f"dz{layer - 1}", record[f"dz{layer - 1}"]),
-                             f"Elementwise product with the {config.activation} derivative."))
+                             Notice(N_("Elementwise product with the {activation} derivative."),
+                                    {"activation": config.activation}), "through the activation"))
 
     lr = config.learning_rate
     for layer in range(1, last + 1):
         for kind in ("W", "b"):
             key = f"{kind}{layer}"
-            ops.append(Operation("update", f"Update {key}", fr"{kind}_{layer} \leftarrow {kind}_{layer} - \eta\, d{kind}_{layer}",
+            ops.append(Operation("update", Notice(N_("Update {name}"), {"name": key}),
+                                 fr"{kind}_{layer} \leftarrow {kind}_{layer} - \eta\, d{kind}_{layer}",
                                  (t(key, params[key]), t(f"d{key}", grads[f"d{key}"])),
                                  t(key, params[key] - lr * grads[f"d{key}"]),
-                                 f"A step of size η = {lr:g} against the gradient."))
+                                 Notice(N_("A step of size η = {lr:g} against the gradient."), {"lr": lr}), "update"))
     return ops
 
 

@@ -29,7 +29,8 @@ import numpy as np
 
 from . import diagnostics as inside
 from . import landscape, model
-from .config import RunConfig
+from .config import Notice, RunConfig
+from .i18n import N_
 from .metrics import evaluate
 from .prepare import Splits
 from .schedules import learning_rate_at
@@ -72,7 +73,10 @@ class TrainResult:
     """A finished (or stopped) run.
 
     ``step_loss`` and ``step_lr`` are (steps_done,) arrays; ``stop_reason`` is
-    None when the run completed, else why it stopped (diverged or asked to).
+    None when the run completed, else why it stopped (diverged or asked to), in
+    English; ``stop_message`` is the same sentence as a translatable
+    :class:`~explainer.config.Notice` (None for runs stored before it existed:
+    :attr:`stop_notice` then falls back to the English).
     ``diagnostics`` is the inside of the run over its training (every
     evaluation's measurement, first-layer snapshots, the loss along the line
     from the initial to the final weights), or None when it was not measured.
@@ -90,6 +94,14 @@ class TrainResult:
     diverged: bool = False
     diagnostics: inside.Diagnostics | None = None
     test_accuracy: float | None = None  # measured on the test split after training (the job layer does it)
+    stop_message: Notice | None = None
+
+    @property
+    def stop_notice(self) -> Notice | None:
+        """Why the run stopped as a template and values (the app translates it), or None if it completed."""
+        if self.stop_message is not None:
+            return self.stop_message
+        return Notice(self.stop_reason) if self.stop_reason else None
 
     @property
     def final(self) -> Evaluation:
@@ -136,12 +148,30 @@ def random_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]
     return np.random.default_rng(init_seq), np.random.default_rng(batch_seq)
 
 
+DIVERGED = {  # (exploding rather than NaN or inf, initialisation with a fixed scale) -> message
+    (False, False): N_("learning rate {lr:g} is too large: loss became {loss} at step {step}. "
+                       "Try {smaller:g} or less."),
+    (False, True): N_("learning rate {lr:g} is too large: loss became {loss} at step {step}. Try {smaller:g} or less, "
+                      "or a smaller init scale."),
+    (True, False): N_("learning rate {lr:g} is too large: loss became {loss:.3g}, exploding at step {step}. "
+                      "Try {smaller:g} or less."),
+    (True, True): N_("learning rate {lr:g} is too large: loss became {loss:.3g}, exploding at step {step}. "
+                     "Try {smaller:g} or less, or a smaller init scale."),
+}
+STOPPED = N_("stopped at step {step} of {total}")
+
+
+def divergence_notice(config: RunConfig, loss: float, step: int, lr: float) -> Notice:
+    """An explanation a learner can act on, as a template and its (JSON-ready) values."""
+    exploding = math.isfinite(loss)
+    values = {"lr": float(lr), "loss": float(loss) if exploding else ("NaN" if math.isnan(loss) else "inf"),
+              "step": int(step), "smaller": float(lr) / 10}
+    return Notice(DIVERGED[(exploding, config.init in ("normal", "uniform"))], values)
+
+
 def divergence_message(config: RunConfig, loss: float, step: int, lr: float) -> str:
-    """An explanation a learner can act on."""
-    what = "NaN" if math.isnan(loss) else ("inf" if math.isinf(loss) else f"{loss:.3g}, exploding")
-    return (f"learning rate {lr:g} is too large: loss became {what} at step {step}. "
-            f"Try {lr / 10:g} or less" + (", or a smaller init scale." if config.init in ("normal", "uniform")
-                                           else "."))
+    """The explanation of :func:`divergence_notice` in English."""
+    return str(divergence_notice(config, loss, step, lr))
 
 
 def train(config: RunConfig, data: Splits, *, params: model.Params | None = None,
@@ -196,7 +226,7 @@ def train(config: RunConfig, data: Splits, *, params: model.Params | None = None
         evaluations.append(record)
         return record
 
-    def finish(done: int, reason: str | None = None, diverged: bool = False) -> Finished:
+    def finish(done: int, reason: Notice | None = None, diverged: bool = False) -> Finished:
         for value in (*initial.values(), *params.values()):
             value.flags.writeable = False
         history = None
@@ -206,7 +236,8 @@ def train(config: RunConfig, data: Splits, *, params: model.Params | None = None
                 history = history.with_line(*_loss_line(config, initial, params, X, y, done * batch))
         return Finished(TrainResult(config, params, initial, step_loss[:done].copy(),
                                     step_lr[:done].copy(), tuple(evaluations),
-                                    time.perf_counter() - start, total, reason, diverged, history))
+                                    time.perf_counter() - start, total, None if reason is None else str(reason),
+                                    diverged, history, stop_message=reason))
 
     if evaluate_progress:
         yield measure(0)
@@ -214,7 +245,7 @@ def train(config: RunConfig, data: Splits, *, params: model.Params | None = None
     batches = batch_order(config, n, batch_rng)
     for step in range(total):
         if should_stop is not None and should_stop():
-            yield finish(step, f"stopped at step {step} of {total}")
+            yield finish(step, Notice(STOPPED, {"step": step, "total": total}))
             return
         index = next(batches)
         if index is None:
@@ -229,7 +260,7 @@ def train(config: RunConfig, data: Splits, *, params: model.Params | None = None
             values = model.forward(params, xb, config)
             loss = model.loss(params, values, yb, config)
         if not math.isfinite(loss) or loss > limit:
-            yield finish(step, divergence_message(config, loss, step + 1, lr), diverged=True)
+            yield finish(step, divergence_notice(config, loss, step + 1, lr), diverged=True)
             return
         limit = EXPLOSION_FACTOR * max(loss, 1.0) if step == 0 else limit
         if not chunked:

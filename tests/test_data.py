@@ -27,6 +27,8 @@ from explainer.data import (
     load_mnist,
     load_sample,
 )
+from explainer.config import Notice
+from explainer.i18n import render
 from explainer.idx import IdxError, read_idx_bytes, write_idx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -250,6 +252,17 @@ def test_sample_is_balanced(sample):
     )
 
 
+@pytest.mark.parametrize("source", ["sample", "directory", "cache", "download"])
+def test_the_summary_is_a_template_whose_english_is_the_summary(sample, source):
+    data = dataclasses.replace(sample, source=source, location="/somewhere")
+    notice = data.summary_notice
+    assert str(notice) == render(notice) == data.summary
+    marked = render(notice, lambda message, **values: "«" + message.format(**values) + "»")
+    assert marked.startswith("«") and "8,000" in marked  # the values are filled in after translation
+    if source != "sample":  # the kind of data and where it came from are words to translate too
+        assert marked.startswith("««MNIST subset» from «") and "/somewhere" not in marked
+
+
 def test_sample_holds_real_digits(sample):
     # Real MNIST digits sit on a black background with a bright stroke.
     assert (sample.train_images[:, 0, :] == 0).mean() > 0.99
@@ -433,7 +446,8 @@ def test_progress_is_reported(tmp_path, serve, mirror_files):
     fractions = [fraction for _, fraction in calls]
     assert fractions == sorted(fractions)
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
-    messages = " ".join(message for message, _ in calls)
+    assert all(isinstance(message, Notice) for message, _ in calls)  # the app translates them
+    messages = " ".join(str(message) for message, _ in calls)
     for name in MNIST_FILES.values():
         assert f"Downloading {name} from {url}" in messages
         assert f"Downloaded and verified {name}" in messages

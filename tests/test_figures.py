@@ -22,6 +22,7 @@ from explainer.figures import curves, digits, evaluation, network, prediction, s
 from explainer.figures.curves import CurveData
 from explainer.prepare import prepare
 from explainer.trace import Operation, Tensor, shape_text, trace_step
+from tests.i18n_support import leftover_english, marked
 
 FIGURES_DIR = Path(__file__).resolve().parent.parent / "explainer" / "figures"
 CONFIG = RunConfig(hidden=(16,), epochs=1, train_size=1000)
@@ -494,3 +495,99 @@ def test_gradient_flow_diagram_colours_what_the_backward_pass_has_reached(small_
     assert any(trace.name == "selected" for trace in done.data)
     widths = [trace.line.width for trace in done.data if trace.name == "dW3"]
     assert max(widths) > min(widths)  # larger gradients, wider lines
+
+
+# --- every word through the reader's language ------------------------------------------------------
+# Each builder takes ``translate``; with a translator that marks what it translated, no English word
+# of a title, axis, legend, hover text or annotation is left unmarked (tests/i18n_support.py).
+
+def test_training_curves_put_every_word_through_translate(runs):
+    per_epoch = trainer.plan(CONFIG, 1000)[1]
+    named = [CurveData.from_result(letter, result, per_epoch) for letter, (_, result) in zip("AB", runs)]
+    fig = curves.training_curves(named, translate=marked)
+    assert leftover_english(fig, names=("A", "B")) == []
+    assert fig.layout.xaxis3.title.text == "«epoch»" and "«A — batch loss»" in [t.name for t in fig.data]
+    assert leftover_english(curves.training_curves([], translate=marked)) == []
+
+
+def test_weight_figures_put_every_word_through_translate(runs):
+    _, result = runs[0]
+    fig = weights.weight_histograms(result.initial_params, result.params, translate=marked)
+    assert leftover_english(fig) == [] and {t.name for t in fig.data} == {"«start»", "«end»"}
+    assert leftover_english(weights.first_layer_filters(result.params["W1"], translate=marked)) == []
+    assert leftover_english(weights.first_layer_filters(np.zeros((3, 3)), translate=marked)) == []
+    assert leftover_english(weights.weight_histograms({}, {}, translate=marked)) == []
+
+
+def test_digit_figures_put_every_word_through_translate(sample):
+    images, labels = sample.train_images[:50], sample.train_labels[:50]
+    for fig in (digits.digit_grid(images, labels, translate=marked), digits.class_counts(labels, translate=marked),
+                digits.average_digits(images, labels, translate=marked),
+                digits.single_digit(images[0], translate=marked), digits.digit_grid(images[:0], translate=marked)):
+        assert leftover_english(fig) == []
+    split = digits.class_counts({"«train»": labels, "«test»": labels}, translate=marked)  # split names as given
+    assert leftover_english(split) == []
+
+
+def test_prediction_figures_put_every_word_through_translate(probabilities):
+    bars = prediction.probability_bars(probabilities[0], label=3, translate=marked)
+    assert leftover_english(bars) == [] and bars.layout.title.text.startswith("«predicted ")
+    assert leftover_english(prediction.probability_bars(np.linspace(-2, 2, 10), translate=marked)) == []
+    strips = prediction.hidden_activations([np.linspace(-1, 1, 16)], translate=marked)
+    assert leftover_english(strips, names=("a1",)) == []
+    assert leftover_english(prediction.hidden_activations([], translate=marked)) == []
+
+
+def test_evaluation_figures_put_every_word_through_translate(confusion):
+    assert leftover_english(evaluation.confusion_heatmap(confusion, translate=marked)) == []
+    scores = metrics.class_scores(np.array([[3, 0, 0, 0], [0, 2, 1, 0], [0, 1, 2, 0], [0, 0, 0, 0]]))
+    fig = evaluation.class_scores_bar(scores, translate=marked)
+    assert leftover_english(fig) == [] and "«n/a»" in annotations(fig)  # digit 3: never true, never predicted
+
+
+def test_network_figures_put_every_word_through_translate(small_batch):
+    from explainer.trace import gradient_flow
+
+    for sizes, output in (((784, 16, 10), "softmax"), ((784, 10), "linear")):
+        assert leftover_english(network.network_diagram(sizes, "relu", output, translate=marked)) == []
+    assert leftover_english(network.network_diagram((), translate=marked)) == []
+    X, y = small_batch
+    config = RunConfig(hidden=(30, 20))
+    geometry = network.Geometry.of(config.layer_sizes, 12)
+    flow = gradient_flow(config, X, y, units=[units for units, _ in geometry.columns])
+    for progress in ((4, 4), (2, 3), (1, 1)):
+        fig = network.gradient_flow_diagram(flow, units_from=progress[0], edges_from=progress[1], translate=marked)
+        assert leftover_english(fig) == []
+
+
+@pytest.mark.parametrize("layout", ["batch-first", "feature-first"])
+def test_operation_figures_put_every_word_through_translate(data, layout):
+    for op in trace_step(RunConfig(hidden=(8,)), data.X_train[:4], data.y_train[:4], layout=layout):
+        fig = tensors.operation_figure(op, translate=marked)
+        assert leftover_english(fig) == [], op.title
+        assert fig.layout.title.text == f"«{op.title}»"
+    for value in (np.zeros((100, 70)), np.ones(80), np.float64(2.3), np.zeros((0, 3))):
+        assert leftover_english(tensors.tensor_heatmap(value, "W1", translate=marked)) == []
+
+
+def test_an_empty_figure_says_no_data_in_the_readers_language():
+    fig = style.empty_figure(translate=marked)
+    assert annotations(fig) == ["«no data yet»"] and leftover_english(fig) == []
+    assert annotations(style.empty_figure()) == ["no data yet"]
+
+
+def test_the_live_chart_takes_its_words_already_translated(curve_data):
+    from explainer.figures.live import live_curves
+
+    words = ("loss", "accuracy", "epoch", "batch loss", "train", "validation")
+    named = [CurveData(letter, run.step_epochs, run.step_loss, run.step_lr, run.evaluations)
+             for letter, run in zip("AB", curve_data)]
+    figure = live_curves(named, texts={word: marked(word) for word in words})
+    assert leftover_english(figure, names=("A", "B")) == []
+
+
+def test_a_mosaic_draws_no_words_of_its_own(sample):
+    from explainer.figures.mosaic import mosaic_figure, tile
+
+    fig = mosaic_figure(tile(sample.train_images[:4] / 255, 2), ["«one»", "«two»", "«three»", "«four»"])
+    assert leftover_english(fig) == []

@@ -7,6 +7,7 @@ from explainer import sweep_analysis as analysis
 from explainer.config import RunConfig
 from explainer.figures import sweeps as figures
 from explainer.sweeps import Axis, SweepRecord, SweepSpec
+from tests.i18n_support import leftover_english, marked
 
 BASE = RunConfig(hidden=(32,), epochs=2)
 LR = Axis("learning_rate", (0.001, 0.01, 0.1), log=True)
@@ -206,3 +207,28 @@ def test_empty_inputs_give_a_message_not_an_error():
                 figures.learning_curves([], LR), figures.parallel_coordinates([], (LR,)),
                 figures.importance_bars({})):
         assert fig.layout.annotations and not fig.data
+
+
+def test_every_sweep_figure_puts_its_words_through_translate():
+    def status(point, seed):
+        return {0.001: "queued", 0.01: "diverged"}.get(point["learning_rate"], "done")
+    records = runs((LR, BATCH, ACT), status=status, seeds=2)
+    cells = analysis.cells(records, ("learning_rate", "batch_size", "activation"))
+    two = analysis.cells(records, ("learning_rate", "batch_size"))
+    one = analysis.cells(records, ("learning_rate",))
+    lr, width = Axis("learning_rate", low=1e-4, high=1.0, log=True), Axis("width", low=8, high=256)
+    spec = SweepSpec(BASE, (lr, width), sampler="random", trials=2)
+    scattered = [SweepRecord(p, 0, spec.config_at(p), state, val_accuracy=val) for p, state, val in (
+        ({"learning_rate": 0.003, "width": 17}, "done", 0.9), ({"learning_rate": 0.2, "width": 200}, "queued", None))]
+    built = {
+        "heatmap": figures.sweep_heatmap(two, LR, BATCH, translate=marked),
+        "small multiples": figures.small_multiples(cells, (LR, BATCH, ACT), translate=marked),
+        "seed line": figures.seed_line(one, LR, translate=marked),
+        "scatter": figures.sweep_scatter(analysis.cells(scattered, spec.names), lr, width, translate=marked),
+        "learning curves": figures.learning_curves(records, LR, BATCH, translate=marked),
+        "parallel coordinates": figures.parallel_coordinates(records, (LR, ACT), translate=marked),
+        "importance": figures.importance_bars({"learning_rate": 0.7, "batch_size": 0.3}, translate=marked),
+        "empty": figures.seed_line([], LR, translate=marked),
+    }
+    for name, fig in built.items():
+        assert leftover_english(fig) == [], name

@@ -10,6 +10,7 @@ from explainer import compare
 from explainer.config import RunConfig
 from explainer.figures import diagnostics as figures
 from explainer.trainer import run
+from tests.i18n_support import leftover_english, marked
 
 ZEROS = RunConfig(hidden=(16,), init="zeros", batch_size=50, epochs=3, train_size=500, eval_every=5)
 
@@ -164,6 +165,22 @@ def test_loss_line_figure_marks_the_start_and_the_end_and_names_runs_without_a_l
     assert "no line for C" in fig.layout.title.subtitle.text
     empty = figures.loss_line_figure(figures.lines_of([figures.InsideRun("A", None)]))
     assert empty.layout.annotations[0].text == "no loss line for these runs"
+
+
+def test_every_inside_figure_puts_its_words_through_translate(pair):
+    a, b = pair
+    runs = [figures.InsideRun("A", a.diagnostics), figures.InsideRun("B", b.diagnostics, "sigmoid"),
+            figures.InsideRun("C", None, "leaky_relu")]
+    built = {
+        "gradients": figures.gradients_figure(runs, translate=marked),
+        "units": figures.units_figure(runs, translate=marked),
+        "templates": figures.templates_figure(a.diagnostics, 0, translate=marked),
+        "not measured": figures.templates_figure(None, 0, translate=marked),
+        "loss line": figures.loss_line_figure(figures.lines_of(runs), translate=marked),
+        "no loss line": figures.loss_line_figure(figures.lines_of(runs[2:]), translate=marked),
+    }
+    for name, fig in built.items():
+        assert leftover_english(fig, names=("A", "B", "C")) == [], name
 
 
 def test_a_diverged_run_next_to_a_good_one_draws_without_errors(sample_splits, pair):

@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import N_, Translate, same
 from ..trainer import Evaluation, Step, TrainResult
 from . import style
 
@@ -138,7 +139,7 @@ def _accuracy_range(runs: Sequence[CurveData]) -> list[float] | None:
 
 
 def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: int = 640,
-                    max_points: int = MAX_POINTS) -> go.Figure:
+                    max_points: int = MAX_POINTS, translate: Translate = same) -> go.Figure:
     """Loss, accuracy and learning rate of one or more runs, on one shared epoch axis.
 
     Parameters
@@ -148,6 +149,8 @@ def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: i
     height : figure height in pixels; 600-700 reads well.
     max_points : the per-step series are bucket-averaged to at most this many points per run
         (a live chart that is redrawn often can use a few hundred).
+    translate : puts axis titles, legend names and hover texts into the reader's language
+        (the app passes its ``_``; the default keeps English).
 
     Returns
     -------
@@ -164,20 +167,31 @@ def training_curves(runs: Sequence[CurveData], log_loss: bool = False, height: i
     """
     runs = [run for run in runs if not run.is_empty]
     if not runs:
-        return style.empty_figure("no data yet: start a training run", height=height)
+        return style.empty_figure(translate(N_("no data yet: start a training run")), height=height)
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=[0.45, 0.35, 0.2])
     for i, run in enumerate(runs):
-        _add_run(fig, run, i, max_points)
-    fig.update_xaxes(title_text="epoch", row=3, col=1)
-    fig.update_yaxes(title_text="loss", type="log" if log_loss else "linear", row=1, col=1)
-    fig.update_yaxes(title_text="accuracy", ticksuffix="%", range=_accuracy_range(runs), row=2, col=1)
-    fig.update_yaxes(title_text="learning rate", exponentformat="power", rangemode="tozero", row=3, col=1)
+        _add_run(fig, run, i, max_points, translate)
+    fig.update_xaxes(title_text=translate(N_("epoch")), row=3, col=1)
+    fig.update_yaxes(title_text=translate(N_("loss")), type="log" if log_loss else "linear", row=1, col=1)
+    fig.update_yaxes(title_text=translate(N_("accuracy")), ticksuffix="%", range=_accuracy_range(runs), row=2, col=1)
+    fig.update_yaxes(title_text=translate(N_("learning rate")), exponentformat="power", rangemode="tozero",
+                     row=3, col=1)
     style.apply_layout(fig, height=height)
     fig.update_layout(hovermode="x", margin=dict(t=70))
     return fig
 
 
-def _add_run(fig: go.Figure, run: CurveData, index: int, max_points: int = MAX_POINTS) -> None:
+# Legend names and hover texts of one run's evaluated train and validation points.
+KIND_WORDS = {
+    "train": {"loss": N_("{run} — train loss"), "both": N_("{run} — train loss/acc"),
+              "loss hover": N_("train loss {value}"), "accuracy hover": N_("train accuracy {value}%")},
+    "val": {"loss": N_("{run} — val loss"), "both": N_("{run} — val loss/acc"),
+            "loss hover": N_("val loss {value}"), "accuracy hover": N_("val accuracy {value}%")},
+}
+
+
+def _add_run(fig: go.Figure, run: CurveData, index: int, max_points: int = MAX_POINTS,
+             translate: Translate = same) -> None:
     """Draw the ``index``-th run's traces into the three rows.
 
     Three legend entries per run (batch loss, train, val); each toggles its
@@ -193,30 +207,31 @@ def _add_run(fig: go.Figure, run: CurveData, index: int, max_points: int = MAX_P
         span = float(np.clip(len(loss) / 30, 1, 50))
         group = dict(legendgroup=f"{run.name} — batch")
         fig.add_trace(go.Scatter(x=x, y=loss, mode="lines", line=dict(color=color, width=1), opacity=0.25,
-                                 name=f"{run.name} — batch loss (raw)", showlegend=False, hoverinfo="skip",
-                                 **group), row=1, col=1)
+                                 name=translate(N_("{run} — batch loss (raw)"), run=run.name), showlegend=False,
+                                 hoverinfo="skip", **group), row=1, col=1)
         fig.add_trace(go.Scatter(x=x, y=smooth(loss, span), mode="lines", line=dict(color=color, width=2, dash=dash),
-                                 name=f"{run.name} — batch loss",
-                                 hovertemplate="batch loss %{y:.4f} (smoothed)", **group), row=1, col=1)
+                                 name=translate(N_("{run} — batch loss"), run=run.name),
+                                 hovertemplate=translate(N_("batch loss {value} (smoothed)"), value="%{y:.4f}"),
+                                 **group), row=1, col=1)
         fig.add_trace(go.Scatter(x=x, y=downsample(run.step_lr, max_points), mode="lines",
                                  line=dict(color=color, width=2, dash=dash),
-                                 name=f"{run.name} — learning rate", showlegend=False,
+                                 name=translate(N_("{run} — learning rate"), run=run.name), showlegend=False,
                                  hovertemplate="η = %{y:.3g}"), row=3, col=1)
     if not run.evaluations:
         return
     epochs = [e.epoch for e in run.evaluations]
     for kind, dash, symbol in (("train", "dot", style.run_symbol(index, hollow=True)),
                                ("val", "solid", style.run_symbol(index))):
-        group = dict(legendgroup=f"{run.name} — {kind}")
+        group, words = dict(legendgroup=f"{run.name} — {kind}"), KIND_WORDS[kind]
         fig.add_trace(go.Scatter(
             x=epochs, y=[getattr(e, f"{kind}_loss") for e in run.evaluations], mode="markers",
-            marker=dict(color=color, symbol=symbol, size=8), name=f"{run.name} — {kind} loss",
-            showlegend=False, hovertemplate=f"{kind} loss %{{y:.4f}}", **group), row=1, col=1)
+            marker=dict(color=color, symbol=symbol, size=8), name=translate(words["loss"], run=run.name),
+            showlegend=False, hovertemplate=translate(words["loss hover"], value="%{y:.4f}"), **group), row=1, col=1)
         fig.add_trace(go.Scatter(
             x=epochs, y=[100 * getattr(e, f"{kind}_accuracy") for e in run.evaluations], mode="lines+markers",
             line=dict(color=color, width=2 if kind == "val" else 1.5, dash=dash),
-            marker=dict(color=color, symbol=symbol, size=7), name=f"{run.name} — {kind} loss/acc",
-            hovertemplate=f"{kind} accuracy %{{y:.2f}}%", **group), row=2, col=1)
+            marker=dict(color=color, symbol=symbol, size=7), name=translate(words["both"], run=run.name),
+            hovertemplate=translate(words["accuracy hover"], value="%{y:.2f}"), **group), row=2, col=1)
 
 
 def curves_csv(runs: Sequence[CurveData]) -> str:

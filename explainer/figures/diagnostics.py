@@ -12,7 +12,7 @@ per-visitor ``_``; the default leaves them in English); they are marked with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,18 +20,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..diagnostics import Diagnostics
-from ..i18n import N_
+from ..i18n import N_, Translate, same
 from . import style
 from .mosaic import mosaic_figure, tile
 
 HEALTHY_BAND = (1e-3, 1e-2)  # update/weight ratios around 1e-3 (Karpathy's rule of thumb) up to 1e-2
 LAYER_DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 NOT_MEASURED = N_("not measured for this run")
-Translate = Callable[[str], str]
-
-
-def _same(message: str) -> str:
-    return message
 DEAD_COLOR = "#D55E00"
 
 
@@ -106,7 +101,7 @@ def _axis(row: int, col: int, columns: int) -> str:
     return "" if number == 1 else str(number)
 
 
-def gradients_figure(runs: Sequence[InsideRun], height: int = 620, translate: Translate = _same) -> go.Figure:
+def gradients_figure(runs: Sequence[InsideRun], height: int = 620, translate: Translate = same) -> go.Figure:
     """Gradient size, update/weight ratio and weight norm of every layer over training, one column per run.
 
     Parameters
@@ -177,7 +172,7 @@ def _sizes(history: Diagnostics) -> np.ndarray:
     return np.array([n_in * n_out for n_in, n_out in zip(widths[:-1], widths[1:])], dtype=np.float64)
 
 
-def units_figure(runs: Sequence[InsideRun], height: int = 480, translate: Translate = _same) -> go.Figure:
+def units_figure(runs: Sequence[InsideRun], height: int = 480, translate: Translate = same) -> go.Figure:
     """Dead (ReLU) or saturated (sigmoid, tanh) hidden units, and layer 1's distinct units, over training.
 
     Returns
@@ -243,7 +238,7 @@ def units_figure(runs: Sequence[InsideRun], height: int = 480, translate: Transl
 
 
 def templates_figure(history: Diagnostics | None, index: int, title: str | None = None,
-                     columns: int = 8, translate: Translate = _same) -> go.Figure:
+                     columns: int = 8, translate: Translate = same) -> go.Figure:
     """The first-layer templates of one run at one snapshot: each unit's 784 weights as a 28×28 image.
 
     Parameters
@@ -286,7 +281,7 @@ class Line:
     loss: np.ndarray
 
 
-def loss_line_figure(lines: Sequence[Line], height: int = 380, translate: Translate = _same) -> go.Figure:
+def loss_line_figure(lines: Sequence[Line], height: int = 380, translate: Translate = same) -> go.Figure:
     """The loss on a fixed batch along θ(t) = (1 − t)·θ₀ + t·θ₁, one line per run.
 
     Returns

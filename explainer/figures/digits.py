@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import N_, Translate, same
 from . import style
 from .mosaic import mosaic_figure, tile, to_unit
 
@@ -26,7 +27,7 @@ def _as_images(images: np.ndarray) -> np.ndarray:
 
 def digit_grid(images: np.ndarray, labels: np.ndarray | None = None, captions: Sequence[str] | None = None,
                columns: int = 10, caption_colors: Sequence[str] | None = None,
-               title: str | None = None) -> go.Figure:
+               title: str | None = None, translate: Translate = same) -> go.Figure:
     """A grid of small digit images, each captioned.
 
     Parameters
@@ -38,6 +39,7 @@ def digit_grid(images: np.ndarray, labels: np.ndarray | None = None, captions: S
     columns : images per row.
     caption_colors : optional n CSS colours, one per caption.
     title : optional figure title.
+    translate : puts the hover texts into the reader's language (the default keeps English).
 
     Returns
     -------
@@ -47,22 +49,25 @@ def digit_grid(images: np.ndarray, labels: np.ndarray | None = None, captions: S
     """
     array = _as_images(images)
     if array.ndim != 3 or len(array) == 0:
-        return style.empty_figure(title=title)
+        return style.empty_figure(title=title, translate=translate)
     if captions is None and labels is not None:
         captions = [str(int(label)) for label in np.asarray(labels)]
     mosaic = tile(to_unit(array), columns, caption_room=captions is not None)
-    hover = None if captions is None else [f"image {i}: {text}" for i, text in enumerate(captions)]
+    hover = None if captions is None else [translate(N_("image {number}: {caption}"), number=i, caption=text)
+                                           for i, text in enumerate(captions)]
     return mosaic_figure(mosaic, captions, caption_colors, hover=hover, tile_px=56, title=title)
 
 
-def class_counts(labels: np.ndarray | Mapping[str, np.ndarray], title: str | None = None) -> go.Figure:
+def class_counts(labels: np.ndarray | Mapping[str, np.ndarray], title: str | None = None,
+                 translate: Translate = same) -> go.Figure:
     """Bar chart of how many images there are of each digit 0-9.
 
     Parameters
     ----------
     labels : (n,) digits, or a mapping such as ``{"train": y_train, "test": y_test}``
-        to compare splits as grouped bars (one colour per split).
+        to compare splits as grouped bars (one colour per split); the names are shown as given.
     title : optional figure title.
+    translate : puts the axis titles and hover texts into the reader's language.
 
     Returns
     -------
@@ -71,22 +76,24 @@ def class_counts(labels: np.ndarray | Mapping[str, np.ndarray], title: str | Non
         twenty narrow bars they were too small to read). Every second split is hatched, so
         the splits differ by more than colour.
     """
-    groups = dict(labels) if isinstance(labels, Mapping) else {"images": labels}
+    groups = dict(labels) if isinstance(labels, Mapping) else {translate(N_("images")): labels}
     groups = {name: np.asarray(values, dtype=np.int64).ravel() for name, values in groups.items()}
     if not groups or all(values.size == 0 for values in groups.values()):
-        return style.empty_figure(title=title)
+        return style.empty_figure(title=title, translate=translate)
     fig = go.Figure()
     for i, (name, values) in enumerate(groups.items()):
         counts = np.bincount(values[(values >= 0) & (values <= 9)], minlength=10)[:10]
         pattern = dict(shape=style.SECOND_PATTERN if i % 2 else "")  # told apart without colour too
         fig.add_trace(go.Bar(x=DIGITS, y=counts, name=name, marker=dict(color=style.run_color(i), pattern=pattern),
-                             hovertemplate="digit %{x}: %{y:,} images<extra>" + name + "</extra>"))
-    fig.update_xaxes(title="digit", tickmode="array", tickvals=DIGITS, type="category")
-    fig.update_yaxes(title="images", rangemode="tozero")
+                             hovertemplate=translate(N_("digit {digit}: {count} images"), digit="%{x}",
+                                                     count="%{y:,}") + "<extra>" + name + "</extra>"))
+    fig.update_xaxes(title=translate(N_("digit")), tickmode="array", tickvals=DIGITS, type="category")
+    fig.update_yaxes(title=translate(N_("images")), rangemode="tozero")
     return style.apply_layout(fig, title=title, height=300, legend=len(groups) > 1)
 
 
-def average_digits(images: np.ndarray, labels: np.ndarray, title: str | None = None) -> go.Figure:
+def average_digits(images: np.ndarray, labels: np.ndarray, title: str | None = None,
+                   translate: Translate = same) -> go.Figure:
     """The mean image of each digit, ten small images in a row.
 
     Parameters
@@ -94,6 +101,7 @@ def average_digits(images: np.ndarray, labels: np.ndarray, title: str | None = N
     images : (n, 28, 28) uint8 or float (or (n, 784) rows).
     labels : (n,) digits.
     title : optional figure title.
+    translate : puts the hover texts into the reader's language.
 
     Returns
     -------
@@ -104,7 +112,7 @@ def average_digits(images: np.ndarray, labels: np.ndarray, title: str | None = N
     array = _as_images(images)
     labels = np.asarray(labels).ravel()
     if array.ndim != 3 or len(array) == 0 or len(labels) != len(array):
-        return style.empty_figure(title=title)
+        return style.empty_figure(title=title, translate=translate)
     array = to_unit(array)
     h, w = array.shape[1:]
     means = np.full((10, h, w), np.nan)
@@ -112,12 +120,13 @@ def average_digits(images: np.ndarray, labels: np.ndarray, title: str | None = N
     for digit in range(10):
         if counts[digit]:
             means[digit] = array[labels == digit].mean(axis=0)
-    hover = [f"mean of {c:,} images of {d}" if c else f"no images of {d}" for d, c in enumerate(counts)]
+    hover = [translate(N_("mean of {count:,} images of {digit}"), count=c, digit=d) if c
+             else translate(N_("no images of {digit}"), digit=d) for d, c in enumerate(counts)]
     return mosaic_figure(tile(means, 10), [str(d) for d in range(10)], hover=hover, tile_px=72, title=title)
 
 
 def single_digit(image: np.ndarray, title: str = "", zrange: tuple[float, float] | None = None,
-                 height: int = 260) -> go.Figure:
+                 height: int = 260, translate: Translate = same) -> go.Figure:
     """One image, large, with each pixel's value on hover.
 
     Parameters
@@ -128,6 +137,7 @@ def single_digit(image: np.ndarray, title: str = "", zrange: tuple[float, float]
     title : figure title, e.g. the preprocessing stage.
     zrange : optional (black, white) values overriding the automatic range.
     height : figure height in pixels.
+    translate : puts the hover text into the reader's language.
 
     Returns
     -------
@@ -141,7 +151,7 @@ def single_digit(image: np.ndarray, title: str = "", zrange: tuple[float, float]
     if raw.ndim == 1 and raw.size == 784:
         raw = raw.reshape(28, 28)
     if raw.ndim != 2 or raw.size == 0:
-        return style.empty_figure(title=title or None, height=height)
+        return style.empty_figure(title=title or None, height=height, translate=translate)
     finite = raw[np.isfinite(raw)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if zrange is not None:
@@ -153,7 +163,9 @@ def single_digit(image: np.ndarray, title: str = "", zrange: tuple[float, float]
     else:
         zmin, zmax = low, high if high > low else low + 1
     fig = go.Figure(go.Heatmap(z=raw, colorscale=style.GREYSCALE, zmin=zmin, zmax=zmax, showscale=False,
-                               hovertemplate="row %{y}, column %{x}<br>value %{z:.3g}<extra></extra>"))
+                               hovertemplate=translate(N_("row {row}, column {column}<br>value {value}"),
+                                                       row="%{y}", column="%{x}", value="%{z:.3g}")
+                               + "<extra></extra>"))
     rows, cols = raw.shape
     fig.update_yaxes(range=[rows - 0.5, -0.5], scaleanchor="x", scaleratio=1, constrain="domain")
     fig.update_xaxes(range=[-0.5, cols - 0.5], constrain="domain")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import N_, Translate, same
 from ..metrics import ClassScores
 from . import style
 
@@ -28,7 +29,8 @@ def _log_ticks(largest: int) -> tuple[list[float], list[str]]:
     return [float(np.log1p(c)) for c in counts], [str(c) for c in counts]
 
 
-def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: int = 480) -> go.Figure:
+def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: int = 480,
+                      translate: Translate = same) -> go.Figure:
     """The confusion matrix with every count written in its cell.
 
     Parameters
@@ -37,6 +39,7 @@ def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: i
         (:func:`explainer.metrics.confusion_matrix`), usually k = 10.
     title : optional figure title.
     height : pixels; the cells stay square.
+    translate : puts the axis titles, colour-bar title and hover texts into the reader's language.
 
     Returns
     -------
@@ -49,7 +52,7 @@ def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: i
     """
     counts = np.asarray(confusion)
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.size == 0 or counts.sum() == 0:
-        return style.empty_figure(title=title, height=height)
+        return style.empty_figure(title=title, height=height, translate=translate)
     counts = counts.astype(np.int64)
     k = counts.shape[0]
     digits = np.arange(k)
@@ -62,13 +65,13 @@ def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: i
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         z=mistakes, x=digits, y=digits, colorscale=style.ERRORS, zmin=0, zmax=max(np.log1p(largest_mistake), 1e-9),
-        name="mistakes", hoverinfo="skip", xgap=1, ygap=1,
+        name=translate(N_("mistakes")), hoverinfo="skip", xgap=1, ygap=1,
         # Horizontal, under the matrix: on a phone a vertical bar would take a third of the width.
-        colorbar=dict(title=dict(text="mistakes", side="top"), tickvals=tickvals, ticktext=ticktext,
+        colorbar=dict(title=dict(text=translate(N_("mistakes")), side="top"), tickvals=tickvals, ticktext=ticktext,
                       thickness=10, len=0.8, orientation="h", x=0.5, xanchor="center", y=-0.04,
                       yanchor="top")))
     fig.add_trace(go.Heatmap(z=correct, x=digits, y=digits, colorscale=style.CORRECT, zmin=0,
-                             zmax=max(int(np.diag(counts).max()), 1), showscale=False, name="correct",
+                             zmax=max(int(np.diag(counts).max()), 1), showscale=False, name=translate(N_("correct")),
                              hoverinfo="skip", xgap=1, ygap=1))
 
     rows, cols = np.divmod(np.arange(k * k), k)
@@ -78,22 +81,30 @@ def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: i
     dark = np.where(diagonal.ravel(), flat > 0.55 * max(np.diag(counts).max(), 1),
                     np.log1p(flat) > 0.6 * np.log1p(max(largest_mistake, 1)))
     colors = np.where(flat == 0, style.MUTED, np.where(dark, "white", style.TEXT))
-    hover = [f"true {r}, predicted {c}: {n:,} image{'s' if n != 1 else ''}"
-             + (f" ({p:.1f}% of the {r}s)" if np.isfinite(p) else "")
-             for r, c, n, p in zip(rows, cols, flat, share)]
-    fig.add_trace(go.Scatter(x=cols, y=rows, mode="text", text=[str(n) for n in flat], name="counts",
+    hover = [translate(N_("true {true}, predicted {predicted}: {count:,} image") if n == 1 else
+                       N_("true {true}, predicted {predicted}: {count:,} images"), true=r, predicted=c, count=n)
+             + (" " + translate(N_("({share:.1f}% of the {digit}s)"), share=p, digit=r) if np.isfinite(p) else "")
+             for r, c, n, p in zip(rows.tolist(), cols.tolist(), flat.tolist(), share.tolist())]
+    fig.add_trace(go.Scatter(x=cols, y=rows, mode="text", text=[str(n) for n in flat], name=translate(N_("counts")),
                              textfont=dict(size=style.SMALL_SIZE - (flat.max() >= 1000), color=list(colors)),
                              hovertext=hover, hoverinfo="text", showlegend=False))
     ticks = dict(tickmode="array", tickvals=digits, showgrid=False, zeroline=False)
-    fig.update_xaxes(title="predicted digit", side="top", constrain="domain", **ticks)
-    fig.update_yaxes(title="true digit", autorange="reversed", scaleanchor="x", scaleratio=1,
+    fig.update_xaxes(title=translate(N_("predicted digit")), side="top", constrain="domain", **ticks)
+    fig.update_yaxes(title=translate(N_("true digit")), autorange="reversed", scaleanchor="x", scaleratio=1,
                      constrain="domain", **ticks)
     style.apply_layout(fig, title=title, height=height, legend=False)
     fig.update_layout(margin=dict(t=80 if title else 50, b=80), plot_bgcolor="white")
     return fig
 
 
-def class_scores_bar(scores: ClassScores, title: str | None = None, height: int = 320) -> go.Figure:
+SCORE_WORDS = {  # legend name and what it means, per score
+    "precision": (N_("precision"), N_("of the images predicted as {digit}, this share was right")),
+    "recall": (N_("recall"), N_("of the true {digit}s, this share was found")),
+}
+
+
+def class_scores_bar(scores: ClassScores, title: str | None = None, height: int = 320,
+                     translate: Translate = same) -> go.Figure:
     """Precision and recall of every digit as grouped bars, in %.
 
     Parameters
@@ -103,6 +114,7 @@ def class_scores_bar(scores: ClassScores, title: str | None = None, height: int 
         or absent) is left as a missing bar, marked "n/a" below.
     title : optional figure title.
     height : pixels.
+    translate : puts the legend, axis titles, hover texts and "n/a" into the reader's language.
 
     Returns
     -------
@@ -115,25 +127,27 @@ def class_scores_bar(scores: ClassScores, title: str | None = None, height: int 
     precision = np.asarray(scores.precision, dtype=float)
     recall = np.asarray(scores.recall, dtype=float)
     if precision.size == 0 or not (np.isfinite(precision).any() or np.isfinite(recall).any()):
-        return style.empty_figure(title=title, height=height)
+        return style.empty_figure(title=title, height=height, translate=translate)
     digits = np.arange(len(precision))
     support = np.asarray(scores.support)
     fig = go.Figure()
-    for name, values, color, pattern, meaning in (
-            ("precision", precision, PRECISION_COLOR, "", "of the images predicted as %{x}, this share was right"),
-            ("recall", recall, RECALL_COLOR, style.SECOND_PATTERN, "of the true %{x}s, this share was found")):
+    for kind, values, color, pattern in (("precision", precision, PRECISION_COLOR, ""),
+                                         ("recall", recall, RECALL_COLOR, style.SECOND_PATTERN)):
+        name, meaning = translate(SCORE_WORDS[kind][0]), translate(SCORE_WORDS[kind][1], digit="%{x}")
         percent = [float(100 * v) if np.isfinite(v) else None for v in values]
         fig.add_trace(go.Bar(
             x=digits, y=percent, name=name, marker=dict(color=color, pattern=dict(shape=pattern)), customdata=support,
-            hovertemplate=f"digit %{{x}}: {name} %{{y:.1f}}%<br>{meaning}<br>%{{customdata:,}} true %{{x}}s"
-                          "<extra></extra>"))
+            hovertemplate=translate(N_("digit {digit}: {score} {value}%"), digit="%{x}", score=name, value="%{y:.1f}")
+                          + "<br>" + meaning + "<br>"
+                          + translate(N_("{count} true {digit}s"), count="%{customdata:,}", digit="%{x}")
+                          + "<extra></extra>"))
     finite = 100 * np.concatenate([precision[np.isfinite(precision)], recall[np.isfinite(recall)]])
     low = max(0.0, float(np.floor(finite.min() / 5) * 5 - 5))
     for digit in digits[~(np.isfinite(precision) & np.isfinite(recall))]:
-        fig.add_annotation(x=digit, y=low, yanchor="bottom", text="n/a", showarrow=False,
+        fig.add_annotation(x=digit, y=low, yanchor="bottom", text=translate(N_("n/a")), showarrow=False,
                            font=dict(size=style.SMALL_SIZE, color=style.MUTED))
-    fig.update_xaxes(title="digit", tickmode="array", tickvals=digits)
-    fig.update_yaxes(title="score", range=[low, 101], ticksuffix="%")  # room above 100%, no "102%" tick
+    fig.update_xaxes(title=translate(N_("digit")), tickmode="array", tickvals=digits)
+    fig.update_yaxes(title=translate(N_("score")), range=[low, 101], ticksuffix="%")  # room above 100%, no "102%" tick
     style.apply_layout(fig, title=title, height=height)
     fig.update_layout(barmode="group", bargap=0.25)
     return fig

@@ -13,18 +13,18 @@ backward pass has come.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import N_
+from ..i18n import N_, Translate, same
 from ..trace import GradientFlow
 from . import style
 
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
-OUTPUT_NAMES = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": "linear"}
+OUTPUT_NAMES = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": N_("linear")}
 
 
 def drawn_units(size: int, max_nodes_drawn: int) -> tuple[list[int], int | None]:
@@ -51,7 +51,7 @@ def parameter_count(layer_sizes: Sequence[int]) -> int:
 
 
 def network_diagram(layer_sizes: Sequence[int], activation: str = "relu", output: str = "softmax",
-                    max_nodes_drawn: int = 12, height: int = 420) -> go.Figure:
+                    max_nodes_drawn: int = 12, height: int = 420, translate: Translate = same) -> go.Figure:
     """A node-link diagram of the network, input on the left.
 
     Parameters
@@ -62,6 +62,7 @@ def network_diagram(layer_sizes: Sequence[int], activation: str = "relu", output
     output : output layer name as in the config (``"softmax"``, ...).
     max_nodes_drawn : circles per column at most (at least 3).
     height : figure height in pixels.
+    translate : puts the headers, labels, hover texts and title into the reader's language.
 
     Returns
     -------
@@ -74,7 +75,7 @@ def network_diagram(layer_sizes: Sequence[int], activation: str = "relu", output
     """
     sizes = [int(n) for n in layer_sizes]
     if len(sizes) < 2 or min(sizes) < 1:
-        return style.empty_figure("no network to draw", height=height)
+        return style.empty_figure(translate(N_("no network to draw")), height=height)
     geometry = Geometry.of(sizes, max_nodes_drawn)
     fig = go.Figure()
     for layer in range(geometry.last):
@@ -82,15 +83,20 @@ def network_diagram(layer_sizes: Sequence[int], activation: str = "relu", output
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=style.EDGE, width=0.6),
                                  hoverinfo="skip", showlegend=False, name=f"W{layer + 1}"))
     for layer in range(len(sizes)):
-        header, color, _ = _column_text(layer, geometry.last, sizes[layer], activation, output)
+        header, color, _ = _column_text(layer, geometry.last, sizes[layer], activation, output, translate)
         units = geometry.columns[layer][0]
         fig.add_trace(go.Scatter(
             x=np.full(len(units), layer), y=geometry.node_y[layer], mode="markers", name=header, showlegend=False,
             marker=dict(size=14, color=color, line=dict(color="white", width=1)),
-            hovertemplate=[f"{header}: unit {u + 1} of {sizes[layer]}<extra></extra>" for u in units]))
-    _labels(fig, geometry, activation, output)
-    return _finish(fig, geometry, height, f"{' → '.join(str(n) for n in sizes)} · "
-                                          f"{parameter_count(sizes):,} parameters")
+            hovertemplate=[_unit_hover(header, u, sizes[layer], translate) + "<extra></extra>" for u in units]))
+    _labels(fig, geometry, activation, output, translate)
+    return _finish(fig, geometry, height, translate(N_("{sizes} · {count:,} parameters"),
+                                                    sizes=" → ".join(str(n) for n in sizes),
+                                                    count=parameter_count(sizes)))
+
+
+def _unit_hover(header: str, unit: int, size: int, translate: Translate) -> str:
+    return translate(N_("{layer}: unit {unit} of {size}"), layer=header, unit=unit + 1, size=size)
 
 
 @dataclass(frozen=True)
@@ -128,14 +134,14 @@ class Geometry:
         return xs, ys
 
 
-def _labels(fig: go.Figure, geometry: Geometry, activation: str, output: str) -> None:
+def _labels(fig: go.Figure, geometry: Geometry, activation: str, output: str, translate: Translate = same) -> None:
     """Column headers, sizes, weight shapes, "⋮" and the output digits."""
     sizes, top = geometry.sizes, geometry.top
     for layer in range(geometry.last):
         fig.add_annotation(x=layer + 0.5, y=top + 0.55, text=f"W{layer + 1}: {sizes[layer]}×{sizes[layer + 1]}",
                            showarrow=False, bgcolor="white", font=dict(size=style.SMALL_SIZE))
     for layer, ((_, gap), ys) in enumerate(zip(geometry.columns, geometry.node_y)):
-        header, _, label = _column_text(layer, geometry.last, sizes[layer], activation, output)
+        header, _, label = _column_text(layer, geometry.last, sizes[layer], activation, output, translate)
         if gap is not None:
             fig.add_annotation(x=layer, y=geometry.positions[layer][gap], text="⋮", showarrow=False,
                                font=dict(size=18, color=style.MUTED))
@@ -168,7 +174,7 @@ def _bin_colors(bins: int) -> list[str]:
 def gradient_flow_diagram(flow: GradientFlow, activation: str = "relu", output: str = "softmax", *,
                           units_from: int | None = None, edges_from: int | None = None,
                           selected: tuple[int, int] | None = None, max_nodes_drawn: int = 12,
-                          height: int = 460, translate: Callable[[str], str] = lambda message: message) -> go.Figure:
+                          height: int = 460, translate: Translate = same) -> go.Figure:
     """The network diagram coloured by one step's gradients, as far as the backward pass has come.
 
     Parameters
@@ -219,11 +225,11 @@ def gradient_flow_diagram(flow: GradientFlow, activation: str = "relu", output: 
                                      line=dict(color=colors[b] if strength else style.EDGE, width=0.5 + 3 * strength),
                                      name=f"dW{layer + 1}"))
     for layer in range(last + 1):
-        header, plain, _ = _column_text(layer, last, sizes[layer], activation, output)
+        header, plain, _ = _column_text(layer, last, sizes[layer], activation, output, translate)
         units = geometry.columns[layer][0]
         known = layer >= units_from and layer >= 1
         marker = dict(size=15, line=dict(color=style.GREY, width=1), color=plain)
-        hover = [f"{header}: unit {u + 1} of {sizes[layer]}" for u in units]
+        hover = [_unit_hover(header, u, sizes[layer], translate) for u in units]
         if known:
             db = flow.unit_grads[layer - 1]
             scale = flow.unit_scales[layer - 1] or 1.0
@@ -239,21 +245,24 @@ def gradient_flow_diagram(flow: GradientFlow, activation: str = "relu", output: 
         fig.add_trace(go.Scatter(x=[selected[0]], y=[geometry.node_y[selected[0]][row]], mode="markers",
                                  hoverinfo="skip", showlegend=False, name="selected",
                                  marker=dict(size=26, color="rgba(0,0,0,0)", line=dict(color=style.TEXT, width=2.5))))
-    _labels(fig, geometry, activation, output)
+    _labels(fig, geometry, activation, output, translate)
     if units_from > last:
         title = translate(N_("Gradients of this step: the backward pass has not started"))
     elif edges_from <= 1 and units_from <= 1:
         title = translate(N_("Gradients of this step: the whole backward pass"))
     else:
-        title = translate(N_("Gradients of this step: backward pass down to layer {layer}")).format(
-            layer=min(units_from, edges_from))
+        title = translate(N_("Gradients of this step: backward pass down to layer {layer}"),
+                          layer=min(units_from, edges_from))
     return _finish(fig, geometry, height, title)
 
 
-def _column_text(layer: int, last: int, size: int, activation: str, output: str) -> tuple[str, str, str]:
-    """(header, node colour, size label) of one column."""
+def _column_text(layer: int, last: int, size: int, activation: str, output: str,
+                 translate: Translate = same) -> tuple[str, str, str]:
+    """(header, node colour, size label) of one column, in ``translate``'s language."""
     if layer == 0:
-        return "input", style.INPUT_NODE, f"<b>{size}</b><br>pixels"
+        return translate(N_("input")), style.INPUT_NODE, f"<b>{size}</b><br>" + translate(N_("pixels"))
     if layer == last:
-        return "output", style.OUTPUT_NODE, f"<b>{size}</b><br>{OUTPUT_NAMES.get(output, output)}"
-    return f"hidden {layer}", style.HIDDEN_NODE, f"<b>{size}</b><br>{ACTIVATION_NAMES.get(activation, activation)}"
+        return (translate(N_("output")), style.OUTPUT_NODE,
+                f"<b>{size}</b><br>" + translate(OUTPUT_NAMES.get(output, output)))
+    return (translate(N_("hidden {layer}"), layer=layer), style.HIDDEN_NODE,
+            f"<b>{size}</b><br>{ACTIVATION_NAMES.get(activation, activation)}")

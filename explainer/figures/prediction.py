@@ -8,11 +8,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import N_, Translate, same
 from . import style
 
 
 def probability_bars(probabilities: np.ndarray, label: int | None = None, title: str | None = None,
-                     height: int = 300) -> go.Figure:
+                     height: int = 300, translate: Translate = same) -> go.Figure:
     """The network's output for each digit as bars, the prediction highlighted.
 
     Parameters
@@ -24,6 +25,7 @@ def probability_bars(probabilities: np.ndarray, label: int | None = None, title:
         the "true label" colour.
     title : optional title; by default "predicted 7 (97.1%)" plus the true label.
     height : pixels.
+    translate : puts the title, axis titles and hover text into the reader's language.
 
     Returns
     -------
@@ -36,7 +38,7 @@ def probability_bars(probabilities: np.ndarray, label: int | None = None, title:
     """
     values = np.asarray(probabilities, dtype=float).ravel()
     if values.size == 0 or not np.isfinite(values).any():
-        return style.empty_figure(title=title, height=height)
+        return style.empty_figure(title=title, height=height, translate=translate)
     digits = np.arange(values.size)
     predicted = int(np.nanargmax(values))
     percent = bool(np.nanmin(values) >= 0 and np.nanmax(values) <= 1)
@@ -51,22 +53,26 @@ def probability_bars(probabilities: np.ndarray, label: int | None = None, title:
     # Only bars of at least 1% get a label: ten "0.0%" labels are clutter.
     text = [label_text if not percent or v >= 1 else "" for label_text, v in zip(hover, shown)]
     fig = go.Figure(go.Bar(x=digits, y=shown, marker=dict(color=colors, pattern=dict(shape=patterns)),
-                           text=text, textposition="outside", cliponaxis=False, name="output", customdata=hover,
-                           hovertemplate="digit %{x}: %{customdata}<extra></extra>"))
+                           text=text, textposition="outside", cliponaxis=False, name=translate(N_("output")),
+                           customdata=hover,
+                           hovertemplate=translate(N_("digit {digit}: {value}"), digit="%{x}", value="%{customdata}")
+                           + "<extra></extra>"))
     if title is None:
-        title = f"predicted {predicted}" + (f" ({hover[predicted]})" if percent else "")
+        title = (translate(N_("predicted {digit} ({probability})"), digit=predicted, probability=hover[predicted])
+                 if percent else translate(N_("predicted {digit}"), digit=predicted))
         if label is not None:
-            title += f" — true {label}" + (" ✓" if label == predicted else " ✗")
-    fig.update_xaxes(title="digit", tickmode="array", tickvals=digits)
+            title += " — " + translate(N_("true {digit}"), digit=label) + (" ✓" if label == predicted else " ✗")
+    fig.update_xaxes(title=translate(N_("digit")), tickmode="array", tickvals=digits)
     if percent:
-        fig.update_yaxes(title="probability", ticksuffix="%", range=[0, 105])
+        fig.update_yaxes(title=translate(N_("probability")), ticksuffix="%", range=[0, 105])
     else:
-        fig.update_yaxes(title="score")
+        fig.update_yaxes(title=translate(N_("score")))
     return style.apply_layout(fig, title=title, height=height, legend=False)
 
 
 def hidden_activations(activations: Sequence[np.ndarray], names: Sequence[str] | None = None,
-                       title: str | None = None, height: int | None = None) -> go.Figure:
+                       title: str | None = None, height: int | None = None,
+                       translate: Translate = same) -> go.Figure:
     """One thin heatmap strip per hidden layer: how strongly each unit responds to one image.
 
     Parameters
@@ -75,6 +81,7 @@ def hidden_activations(activations: Sequence[np.ndarray], names: Sequence[str] |
     names : labels of the strips; default "a1", "a2", ...
     title : optional figure title.
     height : pixels; default 60 + 100 per layer.
+    translate : puts the strip titles, hover texts and notices into the reader's language.
 
     Returns
     -------
@@ -86,11 +93,12 @@ def hidden_activations(activations: Sequence[np.ndarray], names: Sequence[str] |
     layers = [np.asarray(a, dtype=float).ravel() for a in activations]
     layers = [a for a in layers if a.size]
     if not layers:
-        return style.empty_figure("no hidden layers: the pixels go straight to the output",
+        return style.empty_figure(translate(N_("no hidden layers: the pixels go straight to the output")),
                                   title=title, height=height or 200)
     given = list(names) if names is not None else []
     names = [given[i] if i < len(given) else f"a{i + 1}" for i in range(len(layers))]
-    titles = [f"{name} ({a.size} units, {int(np.sum(a > 0))} > 0)" for name, a in zip(names, layers)]
+    titles = [translate(N_("{name} ({units} units, {active} > 0)"), name=name, units=a.size, active=int(np.sum(a > 0)))
+              for name, a in zip(names, layers)]
     height = height or 60 + 100 * len(layers)
     # About 55 px between strips: room for one strip's tick numbers and the next strip's title.
     plot_height = max(height - style.MARGIN["t"] - style.MARGIN["b"], 1)
@@ -100,7 +108,8 @@ def hidden_activations(activations: Sequence[np.ndarray], names: Sequence[str] |
         zmin, zmax = style.symmetric_range(a)
         fig.add_trace(go.Heatmap(z=a.reshape(1, -1), colorscale=style.DIVERGING, zmin=zmin, zmax=zmax, zmid=0,
                                  showscale=False, name=name, xgap=1 if a.size <= 64 else 0,
-                                 hovertemplate=f"{name} unit %{{x}}: %{{z:.3g}}<extra></extra>"),
+                                 hovertemplate=translate(N_("{name} unit {unit}: {value}"), name=name, unit="%{x}",
+                                                         value="%{z:.3g}") + "<extra></extra>"),
                       row=row, col=1)
         fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, row=row, col=1)
         fig.update_xaxes(showgrid=False, zeroline=False, row=row, col=1)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import N_, Translate, same
+
 # Okabe–Ito palette: run A, run B, then more runs if a page ever shows them.
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 RUN_A, RUN_B = RUN_COLORS[0], RUN_COLORS[1]
@@ -72,7 +74,7 @@ TEMPLATE = go.layout.Template(layout=dict(
 ))
 MARGIN = dict(l=50, r=20, t=60, b=45)
 
-NO_DATA = "no data yet"
+NO_DATA = N_("no data yet")
 
 
 def run_color(index: int) -> str:
@@ -160,8 +162,14 @@ def apply_layout(fig: go.Figure, title: str | None = None, height: int | None = 
     return fig
 
 
-def empty_figure(message: str = NO_DATA, height: int = 260, title: str | None = None) -> go.Figure:
-    """A figure with no axes and ``message`` in the middle, for when there is nothing to draw."""
+def empty_figure(message: str | None = None, height: int = 260, title: str | None = None,
+                 translate: Translate = same) -> go.Figure:
+    """A figure with no axes and ``message`` in the middle, for when there is nothing to draw.
+
+    ``message`` is already in the reader's language; without one the figure says
+    :data:`NO_DATA` through ``translate``.
+    """
+    message = translate(NO_DATA) if message is None else message
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font=dict(size=TITLE_SIZE, color=MUTED))

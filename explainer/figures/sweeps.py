@@ -18,7 +18,7 @@ translator; the default leaves them in English).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..config import FIELDS, RunConfig
-from ..i18n import N_
+from ..i18n import N_, Translate, same
 from ..sweep_analysis import Cell, score, setting_label, shown
 from ..sweeps import Axis, SweepRecord
 from . import style
@@ -38,14 +38,9 @@ SPARK_SHADOW = "#2a3f5f"
 MAX_BADGES = 2  # per cell; the rest are in the hover text and the explanation
 STATUS_WORDS = {"queued": N_("queued"), "running": N_("running"), "done": N_("done"), "diverged": N_("diverged"),
                 "stopped": N_("stopped"), "failed": N_("failed"), "cancelled": N_("cancelled")}
-Translate = Callable[[str], str]
 
 
-def _same(text: str) -> str:
-    return text
-
-
-def axis_title(axis: Axis, translate: Translate = _same) -> str:
+def axis_title(axis: Axis, translate: Translate = same) -> str:
     """The setting's label, saying when its values are log-spaced."""
     label = translate(setting_label(axis.name))
     return label + " " + translate(N_("(log scale)")) if axis.log else label
@@ -74,7 +69,7 @@ def _all_diverged(cell: Cell) -> bool:
     return bool(ended) and all(r.status == "diverged" for r in ended)
 
 
-def cell_label(cell: Cell, translate: Translate = _same) -> str:
+def cell_label(cell: Cell, translate: Translate = same) -> str:
     """What a cell writes: '97.8%' and '± 0.3' (with seeds), or its status while it has no number (or only
     diverged runs, which count as chance but measured nothing)."""
     if cell.mean is None or _all_diverged(cell):
@@ -85,7 +80,7 @@ def cell_label(cell: Cell, translate: Translate = _same) -> str:
     return text
 
 
-def cell_badges(cell: Cell, translate: Translate = _same) -> str:
+def cell_badges(cell: Cell, translate: Translate = same) -> str:
     """The cell's status (while not done) and failure badges, e.g. 'running' or '⚠ dead ReLUs'."""
     parts = []
     if cell.mean is not None and cell.status in ("queued", "running"):
@@ -97,7 +92,7 @@ def cell_badges(cell: Cell, translate: Translate = _same) -> str:
     return " · ".join(parts)
 
 
-def cell_hover(cell: Cell, names: Sequence[str], translate: Translate = _same) -> str:
+def cell_hover(cell: Cell, names: Sequence[str], translate: Translate = same) -> str:
     """Hover text: the point, the mean ± spread over n seeds, the status and every badge."""
     lines = [", ".join(f"{translate(setting_label(n))} = {shown(cell.point[n])}" for n in names)]
     if cell.mean is not None:
@@ -194,7 +189,7 @@ def _add_grid(fig: go.Figure, found: Sequence[Cell], x: Axis, y: Axis, names: Se
                      showgrid=False, zeroline=False, **where)
 
 
-def sweep_heatmap(found: Sequence[Cell], x: Axis, y: Axis, *, translate: Translate = _same,
+def sweep_heatmap(found: Sequence[Cell], x: Axis, y: Axis, *, translate: Translate = same,
                   live_loss: Mapping[int, np.ndarray] | None = None, title: str | None = None,
                   height: int | None = None) -> go.Figure:
     """The measured cells of a two-setting grid, filled in as they finish.
@@ -233,7 +228,7 @@ def sweep_heatmap(found: Sequence[Cell], x: Axis, y: Axis, *, translate: Transla
     return fig
 
 
-def small_multiples(found: Sequence[Cell], axes: Sequence[Axis], *, translate: Translate = _same,
+def small_multiples(found: Sequence[Cell], axes: Sequence[Axis], *, translate: Translate = same,
                     live_loss: Mapping[int, np.ndarray] | None = None, columns: int = 3,
                     title: str | None = None) -> go.Figure:
     """A three-setting grid as one heatmap of the first two settings per value of the third.
@@ -270,7 +265,7 @@ def _numeric(axis: Axis) -> bool:
     return axis.kind != "choice"
 
 
-def seed_line(found: Sequence[Cell], axis: Axis, *, translate: Translate = _same,
+def seed_line(found: Sequence[Cell], axis: Axis, *, translate: Translate = same,
               title: str | None = None, height: int = 380) -> go.Figure:
     """One varied setting: every seed's validation accuracy, their mean and spread, per measured value.
 
@@ -329,7 +324,7 @@ def _axis_type(axis: Axis) -> str:
     return "log" if axis.log else "linear"
 
 
-def sweep_scatter(found: Sequence[Cell], x: Axis, y: Axis, *, translate: Translate = _same,
+def sweep_scatter(found: Sequence[Cell], x: Axis, y: Axis, *, translate: Translate = same,
                   title: str | None = None, height: int = 440) -> go.Figure:
     """Points of a random or TPE sweep (not on a grid): one marker per measured point, coloured by accuracy.
 
@@ -366,7 +361,7 @@ def sweep_scatter(found: Sequence[Cell], x: Axis, y: Axis, *, translate: Transla
 
 
 def learning_curves(records: Sequence[SweepRecord], facet: Axis, colour: Axis | None = None, *,
-                    translate: Translate = _same, columns: int = 3, title: str | None = None) -> go.Figure:
+                    translate: Translate = same, columns: int = 3, title: str | None = None) -> go.Figure:
     """Validation accuracy against epochs for every finished run, one panel per value of ``facet``.
 
     Runs are coloured (and dashed) by their value of ``colour``, one legend entry per value;
@@ -398,7 +393,9 @@ def learning_curves(records: Sequence[SweepRecord], facet: Axis, colour: Axis | 
                 x=record.curve[:, 0], y=accuracy, mode="lines", name=name, legendgroup=name,
                 showlegend=name not in shown_in_legend, line=dict(color=style.run_color(h), dash=style.run_dash(h),
                                                                  width=1.5),
-                hovertemplate=f"{name}, seed {record.config.seed}<br>" + "epoch %{x:.2f}: %{y:.2f}%<extra></extra>"),
+                hovertemplate=translate(N_("{name}, seed {seed}"), name=name, seed=record.config.seed) + "<br>"
+                + translate(N_("epoch {epoch}: {accuracy}%"), epoch="%{x:.2f}", accuracy="%{y:.2f}")
+                + "<extra></extra>"),
                 row=row, col=col)
             shown_in_legend.add(name)
         if not panel:
@@ -411,7 +408,7 @@ def learning_curves(records: Sequence[SweepRecord], facet: Axis, colour: Axis | 
                               legend_y=1.0 + 0.12 / rows)
 
 
-def parallel_coordinates(records: Sequence[SweepRecord], axes: Sequence[Axis], *, translate: Translate = _same,
+def parallel_coordinates(records: Sequence[SweepRecord], axes: Sequence[Axis], *, translate: Translate = same,
                          title: str | None = None, height: int = 420) -> go.Figure:
     """Every finished run as a line through its settings and its validation accuracy (the last axis).
 
@@ -450,7 +447,7 @@ def parallel_coordinates(records: Sequence[SweepRecord], axes: Sequence[Axis], *
     return fig
 
 
-def importance_bars(importances: Mapping[str, float], *, translate: Translate = _same,
+def importance_bars(importances: Mapping[str, float], *, translate: Translate = same,
                     title: str | None = None, height: int | None = None) -> go.Figure:
     """Optuna's importance of each varied setting as horizontal bars in %, largest on top."""
     if not importances:
@@ -481,7 +478,7 @@ def field_text(config: RunConfig, name: str) -> str:
     return shown(value)
 
 
-def runs_frame(records: Sequence[SweepRecord], *, translate: Translate = _same):
+def runs_frame(records: Sequence[SweepRecord], *, translate: Translate = same):
     """The sweep's runs as a table: the config fields that differ between them, then what became of each.
 
     Returns
