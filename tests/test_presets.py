@@ -19,6 +19,24 @@ def test_one_preset_per_seed_tutorial_plus_recommended():
     assert "recommended" in PRESETS
 
 
+def test_titles_descriptions_and_experiments_are_marked_for_translation():
+    from babel.messages.extract import extract_from_file
+
+    from explainer import compare, presets
+
+    def marked_in(module):
+        return {message for _line, message, _comments, _context in
+                extract_from_file("python", module.__file__, keywords={"N_": None})}
+
+    in_presets, in_compare = marked_in(presets), marked_in(compare)
+    for preset in PRESETS.values():
+        assert {preset.title, preset.description} <= in_presets, preset.name
+    for experiment in compare.EXPERIMENTS.values():
+        assert {experiment.title, experiment.notice, experiment.pointer, experiment.chart_title} <= in_compare
+    config = PRESETS["recommended"].config
+    assert compare.describe_difference(config, config, lambda message: f"«{message}»") == ("A", "«B (identical)»")
+
+
 def test_the_seed_claims_are_recorded():
     claims = {p.seed_file: p.claimed for p in PRESETS.values() if p.seed_file}
     assert claims["001_38208ca52b390368.txt"] == pytest.approx(0.8775)

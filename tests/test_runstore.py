@@ -22,8 +22,18 @@ def test_a_run_round_trips_through_its_file(tmp_path, sample_splits):
         assert not loaded.params[name].flags.writeable
     np.testing.assert_array_equal(loaded.step_loss, result.step_loss)
     assert (loaded.seconds, loaded.total_steps, loaded.stop_reason) == (result.seconds, result.total_steps, None)
+    assert loaded.stop_message is None
     if result.diagnostics is not None:
         assert loaded.diagnostics is not None
+
+
+def test_a_diverged_run_keeps_its_message_template_through_its_file(tmp_path, sample_splits):
+    wild = CONFIG.replace(learning_rate=100.0, normalization="raw")
+    diverged = trainer.run(wild, sample_splits(wild))
+    write_run(tmp_path / "run.npz", diverged, "data-1")
+    _, loaded = read_run(tmp_path / "run.npz")
+    assert loaded.stop_reason == diverged.stop_reason and loaded.stop_message == diverged.stop_message
+    assert str(loaded.stop_message) == loaded.stop_reason
 
 
 def test_the_disk_tier_keeps_to_its_bound_dropping_the_least_recently_used(tmp_path, sample_splits):

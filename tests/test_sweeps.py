@@ -13,8 +13,10 @@ from explainer.jobs import JobManager
 from explainer.memory import BoundedCache
 from explainer.runstore import RunStore
 from explainer.sweep_runner import Budget, SweepRunner, refuse_if_over
-from explainer.sweeps import Axis, SweepError, SweepSpec, parse_axis, spaced
+from explainer.i18n import render
+from explainer.sweeps import Axis, SweepError, SweepSpec, check_configs, parse_axis, spaced
 from explainer.worker import DatasetRef
+from tests.i18n_support import marked
 
 BASE = RunConfig(hidden=(32,), epochs=1, train_size=1000)
 SIZES = (8000, 2000)
@@ -121,6 +123,19 @@ def test_bad_sweeps_are_refused_with_a_message_that_names_the_problem(make, word
     with pytest.raises(SweepError) as error:
         make()
     assert words in str(error.value)
+    notice = error.value.notice  # the same message as a template the app translates, values filled in after
+    assert str(notice) == render(notice) == str(error.value) and notice.template == error.value.template
+    assert render(notice, marked).startswith("«") and (not notice.values or "{" in notice.template)
+
+
+def test_a_point_that_is_no_valid_network_quotes_the_config_error_in_the_same_language():
+    spec = SweepSpec(BASE.replace(output="linear", loss="mse"), (Axis("loss", ("mse", "cross_entropy")),))
+    with pytest.raises(SweepError) as error:
+        check_configs(spec)
+    assert str(error.value).startswith("the point loss=cross_entropy is not a valid network: cross-entropy needs")
+    assert render(error.value.notice, marked) == (
+        "«the point loss=cross_entropy is not a valid network: "
+        "«cross-entropy needs probabilities: use a softmax or sigmoid output, or MSE loss»»")
 
 
 # --- budgets ---------------------------------------------------------------------------------------------
@@ -139,8 +154,10 @@ def test_a_sweep_over_the_servers_limits_is_refused_before_it_starts():
     assert refuse_if_over(spec, SIZES, max_runs=45, max_seconds=1e9).runs == 45
     with pytest.raises(SweepError, match="this sweep has 45 runs; this server allows 44"):
         refuse_if_over(spec, SIZES, max_runs=44, max_seconds=1e9)
-    with pytest.raises(SweepError, match="CPU-minutes"):
+    with pytest.raises(SweepError, match="CPU-minutes") as error:
         refuse_if_over(spec, SIZES, max_runs=100, max_seconds=0.001)
+    assert error.value.template == "this sweep would take about {minutes:.0f} CPU-minutes; this server allows {most:.0f}"
+    assert error.value.values["most"] == pytest.approx(0.001 / 60)
 
 
 # --- running a sweep on real worker processes -------------------------------------------------------------

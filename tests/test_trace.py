@@ -8,8 +8,10 @@ from explainer.activations import ACTIVATIONS
 from explainer.config import RunConfig
 from explainer.losses import one_hot
 from explainer.prepare import normalize
-from explainer.trace import LAYOUTS, trace_step
+from explainer.i18n import render
+from explainer.trace import KINDS, LAYOUTS, shape_text, trace_step
 from explainer.trainer import random_streams, run
+from tests.i18n_support import marked
 
 CONFIGS = {
     **{f"{len(h)}-hidden": RunConfig(hidden=h) for h in [(), (8,), (8, 6), (8, 6, 4)]},
@@ -253,3 +255,19 @@ def test_gradient_progress_follows_the_backward_pass_layer_by_layer(batches):
     assert progress[8] == (3, 3)  # dW3: the edges into them
     assert [ops[i].output.name for i, p in enumerate(progress) if p[0] < progress[i - 1][0]] == ["dz3", "dz2", "dz1"]
     assert progress[-1] == (1, 1)
+
+
+# --- the words of a trace, in any language ----------------------------------------------------
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_titles_and_notes_are_templates_whose_english_is_the_title_and_the_note(layout, batches):
+    X, y = batches[4]
+    ops = trace_step(CONFIGS["2-hidden"], X, y, layout=layout)
+    assert [op.title for op in ops[:3]] == ["Layer 1: weighted sum", "Layer 1: activation", "Layer 2: weighted sum"]
+    for op in ops:
+        assert op.title == str(op.heading) == render(op.heading) and op.note == str(op.explanation)
+        assert op.kind in KINDS
+        assert render(op.heading, marked) == f"«{op.title}»" and render(op.explanation, marked) == f"«{op.note}»"
+    weighted = ops[0]
+    assert weighted.explanation.template.startswith("Each of the {m} images becomes {units} weighted sums")
+    assert shape_text((), marked) == "«scalar»" and shape_text((4, 784), marked) == "4×784"

@@ -1,24 +1,32 @@
 """Mini-batch gradient descent as a stream of events, with reproducible random streams."""
 
+import dataclasses
+import json
 import math
 
 import numpy as np
 import pytest
 
 from explainer import model
-from explainer.config import RunConfig
+from explainer.config import Notice, RunConfig
+from explainer.i18n import render
 from explainer.prepare import prepare
 from explainer.schedules import learning_rate_at, learning_rate_curve
 from explainer.trainer import (
+    DIVERGED,
+    STOPPED,
     Evaluation,
     Finished,
     Step,
     batch_order,
+    divergence_message,
+    divergence_notice,
     plan,
     random_streams,
     run,
     train,
 )
+from tests.i18n_support import marked
 
 QUICK = RunConfig(hidden=(16,), batch_size=50, epochs=2, train_size=300)
 
@@ -272,6 +280,29 @@ def test_a_huge_learning_rate_on_raw_pixels_diverges_with_an_explanation(sample_
     assert "100" in message
 
 
+@pytest.mark.parametrize("loss, init, words", [
+    (float("nan"), "he", "loss became NaN at step 7. Try 0.1 or less."),
+    (float("inf"), "normal", "loss became inf at step 7. Try 0.1 or less, or a smaller init scale."),
+    (1234.5, "uniform", "loss became 1.23e+03, exploding at step 7. Try 0.1 or less, or a smaller init scale."),
+    (1234.5, "xavier", "loss became 1.23e+03, exploding at step 7. Try 0.1 or less."),
+])
+def test_the_divergence_message_is_a_template_whose_values_give_the_english(loss, init, words):
+    notice = divergence_notice(RunConfig(init=init), loss, 7, 1.0)
+    assert str(notice) == divergence_message(RunConfig(init=init), loss, 7, 1.0)
+    assert str(notice) == "learning rate 1 is too large: " + words
+    assert "{" in notice.template and "1.0" not in notice.template  # the numbers are values, filled in after
+    assert json.loads(json.dumps(notice.values)) == notice.values  # plain values: they go into the run store
+    assert render(notice, marked).startswith("«learning rate 1 is too large")
+
+
+def test_a_diverged_result_carries_its_message_as_a_template_too(sample_splits):
+    config = RunConfig(hidden=(32,), learning_rate=100.0, normalization="raw", batch_size=32, epochs=3,
+                       train_size=640)
+    result = run(config, sample_splits(config))
+    assert result.diverged and result.stop_notice is result.stop_message
+    assert str(result.stop_message) == result.stop_reason and result.stop_message.template in DIVERGED.values()
+
+
 def test_should_stop_ends_the_run_early_with_a_reason(sample_splits):
     calls = []
 
@@ -286,6 +317,14 @@ def test_should_stop_ends_the_run_early_with_a_reason(sample_splits):
     assert [e.step for e in events if isinstance(e, Step)] == [1, 2, 3, 4, 5]
     assert result.stop_reason is not None and "stop" in result.stop_reason and "5" in result.stop_reason
     assert not result.diverged
+    assert result.stop_message == Notice(STOPPED, {"step": 5, "total": 12})
+    assert str(result.stop_message) == result.stop_reason == "stopped at step 5 of 12"
+
+
+def test_a_result_without_a_template_still_says_why_it_stopped(sample_splits):
+    result = dataclasses.replace(run(QUICK, sample_splits(QUICK)), stop_reason="stopped long ago")
+    assert result.stop_message is None and str(result.stop_notice) == "stopped long ago"  # stored before templates
+    assert dataclasses.replace(result, stop_reason=None).stop_notice is None
 
 
 # --- parameters: copied in, read-only out --------------------------------------------------
