@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explainer.i18n import render
 from ui import resources
 from ui.i18n import _
 
@@ -13,10 +14,10 @@ def dataset_panel() -> None:
     data = resources.mnist()
     with st.sidebar:
         if data.is_full:
-            st.caption(":material/database: " + _("Data: {summary}", summary=data.summary))
+            st.caption(":material/database: " + _("Data: {summary}", summary=render(data.summary_notice, _)))
             return
         st.caption(":material/database: " + _("Data: {summary}. Accuracies are lower than on the full set.",
-                                              summary=data.summary))
+                                              summary=render(data.summary_notice, _)))
         if st.button(_("Load the full MNIST (11 MB)"), key="load_full_mnist",
                      help=_("Downloads the 70,000 images once into your cache folder.")):
             bar = st.progress(0.0, text=_("Contacting MNIST mirrors…"))

@@ -103,7 +103,7 @@ def _square(image: np.ndarray) -> tuple[np.ndarray, int, int]:
 
 def _marked(image: np.ndarray, title: str, row: float, col: float):
     """A digit figure with a red × at pixel (row, col), the centre of mass."""
-    fig = single_digit(image, title=title, height=STAGE_HEIGHT)
+    fig = single_digit(image, title=title, height=STAGE_HEIGHT, translate=_)
     name = _("centre of mass")
     fig.add_scatter(x=[col], y=[row], mode="markers", name=name, showlegend=False,
                     marker=dict(symbol="x-thin", size=16, line=dict(color=MARK_COLOR, width=3)),
@@ -127,7 +127,7 @@ def _show_prediction(reading: model_choice.Reading, output: str, label: int | No
     st.markdown(_("## Prediction: {digit}", digit=f"<span style='font-size:xxx-large'>{reading.predicted}</span>")
                 + verdict, unsafe_allow_html=True)
     st.markdown(reading.confidence(output))
-    charts.show_chart(probability_bars(reading.outputs, label=label, height=280), key="draw.bars",
+    charts.show_chart(probability_bars(reading.outputs, label=label, height=280, translate=_), key="draw.bars",
                       summary=charts.outputs_summary(reading.outputs), table=charts.outputs_table(reading.outputs))
 
 
@@ -138,11 +138,12 @@ def _show_stages(stages: Stages) -> None:
     top, left = stages.shift
     columns = st.columns(4)
     with columns[0]:
-        _picture(single_digit(_preview(gray), title=_("1. your drawing"), height=STAGE_HEIGHT), "draw.stage.gray",
-                 _("Your drawing, {h}×{w} pixels.", h=gray.shape[0], w=gray.shape[1]))
+        _picture(single_digit(_preview(gray), title=_("1. your drawing"), height=STAGE_HEIGHT, translate=_),
+                 "draw.stage.gray", _("Your drawing, {h}×{w} pixels.", h=gray.shape[0], w=gray.shape[1]))
         st.caption(_("{h}×{w} pixels, ink as brightness 0…1.", h=gray.shape[0], w=gray.shape[1]))
     with columns[1]:
-        _picture(single_digit(_preview(_square(cropped)[0]), title=_("2. cropped to the ink"), height=STAGE_HEIGHT),
+        _picture(single_digit(_preview(_square(cropped)[0]), title=_("2. cropped to the ink"), height=STAGE_HEIGHT,
+                              translate=_),
                  "draw.stage.cropped", _("Your drawing cropped to its ink: {h}×{w} pixels.",
                                          h=cropped.shape[0], w=cropped.shape[1]))
         st.caption(_("The bounding box of the ink: {h}×{w} pixels.", h=cropped.shape[0], w=cropped.shape[1]))
@@ -166,7 +167,8 @@ def _show_hidden(reading: model_choice.Reading) -> None:
     st.subheader(_("Inside the network"))
     st.markdown(_("Each strip is one hidden layer, each cell one unit's activation for this image "
                   "(white = 0, red = positive, blue = negative). The output layer above reads only the last strip."))
-    charts.show_chart(hidden_activations(reading.hidden), key="draw.hidden", summary=charts.hidden_summary(reading.hidden),
+    charts.show_chart(hidden_activations(reading.hidden, translate=_), key="draw.hidden",
+                      summary=charts.hidden_summary(reading.hidden),
                       table=charts.hidden_table(reading.hidden) if reading.hidden else None)
 
 
@@ -221,7 +223,7 @@ def _test_digit_view(index: int, config: RunConfig, params: Params, left, right)
         _show_prediction(reading, config.output, label=true_label)
     with left:
         title = _("test image #{index}: a {digit}", index=index, digit=true_label)
-        _picture(single_digit(image, title=title, height=280), "draw.test_image",
+        _picture(single_digit(image, title=title, height=280, translate=_), "draw.test_image",
                  _("MNIST test image number {index}, a handwritten {digit}.", index=index, digit=true_label))
         st.caption(_("A real MNIST test digit, already 28×28 and centred: no preprocessing needed."))
         st.button(_("Back to my drawing"), key="draw.back", on_click=_back_to_drawing)
@@ -238,10 +240,11 @@ def _naive_view(drawing: np.ndarray, stages: Stages, careful: model_choice.Readi
     st.subheader(_("What the network sees: the naive way"))
     columns = st.columns([1, 1, 2])
     with columns[0]:
-        _picture(single_digit(_preview(stages.gray), title=_("your drawing"), height=STAGE_HEIGHT), "draw.stage.gray",
-                 _("Your drawing, {h}×{w} pixels.", h=stages.gray.shape[0], w=stages.gray.shape[1]))
+        _picture(single_digit(_preview(stages.gray), title=_("your drawing"), height=STAGE_HEIGHT, translate=_),
+                 "draw.stage.gray", _("Your drawing, {h}×{w} pixels.", h=stages.gray.shape[0], w=stages.gray.shape[1]))
     with columns[1]:
-        _picture(single_digit(squashed, title=_("squashed to {side}×{side}", side=SIDE), height=STAGE_HEIGHT),
+        _picture(single_digit(squashed, title=_("squashed to {side}×{side}", side=SIDE), height=STAGE_HEIGHT,
+                              translate=_),
                  "draw.naive_image", _("The whole canvas squashed to {side}×{side} pixels.", side=SIDE))
     with columns[2]:
         st.markdown(_("The whole canvas shrunk to {side}×{side}: no crop, no centring.", side=SIDE))

@@ -61,15 +61,15 @@ def show_scores(confusion: np.ndarray, scores: metrics.ClassScores) -> None:
     matrix, per_class = st.columns([1.1, 1], gap="large")
     with matrix:
         st.subheader(_("Confusion matrix"))
-        charts.show_chart(confusion_heatmap(confusion, height=520), key="evaluate.confusion",
+        charts.show_chart(confusion_heatmap(confusion, height=520, translate=_), key="evaluate.confusion",
                           summary=charts.confusion_summary(confusion), table=charts.confusion_table(confusion))
         st.caption(_("Row = the true digit, column = the network's answer. The blue diagonal counts the right "
                      "answers; every orange cell is a kind of mistake (log colour scale, so small counts still "
                      "show)."))
     with per_class:
         st.subheader(_("Precision and recall"))
-        charts.show_chart(class_scores_bar(scores), key="evaluate.scores", summary=charts.scores_summary(scores),
-                          table=charts.scores_table(scores))
+        charts.show_chart(class_scores_bar(scores, translate=_), key="evaluate.scores",
+                          summary=charts.scores_summary(scores), table=charts.scores_table(scores))
         st.caption(_("**Precision**: of the images the network called a 7, the share that really were 7s. "
                      "**Recall**: of the real 7s, the share it found. Recall bars are hatched."))
 

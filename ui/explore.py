@@ -23,7 +23,7 @@ import streamlit as st
 
 from explainer import costs
 from explainer.config import RunConfig
-from explainer.i18n import N_
+from explainer.i18n import N_, render
 from explainer.sweep_analysis import setting_label, shown
 from explainer.sweep_runner import Budget, SweepRunner
 from explainer.sweeps import (MAX_AXES, MAX_SEEDS, MAX_TRIALS, MAX_VALUES, SAMPLERS, SWEEPABLE, Axis, SweepError,
@@ -131,7 +131,7 @@ def read_link(base: RunConfig) -> None:
             return
         except SweepError as error:
             st.session_state[NOTICE_KEY] = _("The sweep in this link could not be used ({reason}); showing the "
-                                             "last one instead.", reason=inert(error, limit=160))
+                                             "last one instead.", reason=inert(render(error, _), limit=160))
     if COUNT_KEY not in st.session_state:
         load(SweepSpec.from_query(st.session_state.get(SAVED_KEY, DEFAULT_QUERY), base))
 
@@ -214,7 +214,7 @@ def setup(base: RunConfig) -> SweepSpec | None:
             try:
                 axes.append(axis_widgets(index, sampler))
             except SweepError as error:
-                problems.append(str(error))
+                problems.append(render(error, _))
     left, right = st.columns(2)
     seeds = left.slider(_("Seeds per point"), 1, MAX_SEEDS, key=SEEDS_KEY,
                         help=_("Each point is trained with this many seeds (different initial weights and batch "
@@ -231,7 +231,8 @@ def setup(base: RunConfig) -> SweepSpec | None:
         spec = SweepSpec(base, tuple(axes), sampler, int(trials), int(seeds))
         check_configs(spec)
     except SweepError as error:
-        st.error(_("This sweep cannot run yet: {reason}", reason=inert(error, limit=200)), icon=":material/error:")
+        st.error(_("This sweep cannot run yet: {reason}", reason=inert(render(error, _), limit=200)),
+                 icon=":material/error:")
         return None
     write_link(spec)
     return spec
@@ -320,7 +321,7 @@ def start(spec: SweepSpec) -> None:
         st.session_state[RUNNER_KEY] = SweepRunner(spec, job_layer.manager(), job_layer.dataset(), sizes(),
                                                    f"{job_layer.me()}/sweep").start()
     except SweepError as error:
-        st.session_state[ERROR_KEY] = str(error)
+        st.session_state[ERROR_KEY] = render(error, _)
 
 
 def cancel() -> None:

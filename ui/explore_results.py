@@ -21,6 +21,7 @@ from explainer import compare
 from explainer import sweep_analysis as analysis
 from explainer.config import FIELDS
 from explainer.figures import sweeps as figures
+from explainer.i18n import render
 from explainer.sweep_analysis import Cell, setting_label
 from explainer.sweep_runner import SweepRunner
 from explainer.sweeps import SweepRecord
@@ -42,12 +43,13 @@ PAGES = {"train": "pages/train.py", "evaluate": "pages/evaluate.py", "draw": "pa
 
 
 def say(sentence: tuple[str, dict]) -> str:
-    """A core sentence (template, values) in the visitor's language (the setting's label translated too)."""
+    """A core sentence (template, values) in the visitor's language (the setting's label translated too, and
+    any value that is a message itself, e.g. why a run diverged)."""
     template, values = sentence
     values = dict(values)
     if "setting" in values:
         values["setting"] = _(values["setting"])
-    return _(template, **values)
+    return render((template, values), _)
 
 
 def memo(runner: SweepRunner, key: tuple, build: Callable[[], Any]) -> Any:

@@ -304,7 +304,7 @@ def overlay(runs: list[MyRun], numbers: list[int]) -> None:
         else:
             drawn.append(curves.CurveData.from_result(_name(number, run, fields), result))
     if drawn:
-        figure = curves.training_curves(drawn, height=560)
+        figure = curves.training_curves(drawn, height=560, translate=_)
         best = max(drawn, key=lambda c: c.evaluations[-1].val_accuracy if c.evaluations else 0)
         charts.show_chart(figure, key="my_runs.overlay",
                           summary=_("Loss, accuracy and learning rate of {count} of your runs on one chart; the "

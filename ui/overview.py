@@ -12,8 +12,9 @@ import streamlit as st
 from explainer.config import RunConfig
 from explainer.figures.digits import average_digits, class_counts, digit_grid
 from explainer.figures.network import network_diagram, parameter_count
+from explainer.i18n import render
 from ui import charts, resources
-from ui.i18n import _
+from ui.i18n import _, language
 
 EXAMPLES_PER_DIGIT = 3
 AVERAGE_OVER = 10_000  # images averaged per figure; enough for a smooth mean, light on memory
@@ -21,31 +22,35 @@ ACTIVATION_WORDS = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigm
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _data_figures(description: str, train_name: str, test_name: str):
-    """(example grid, class counts, class averages, counts per split) for the dataset ``description`` names."""
+def _data_figures(description: str, train_name: str, test_name: str, lang: str):
+    """(example grid, class counts, class averages, counts per split) for the dataset ``description`` names.
+
+    ``lang`` keys the cache: the figures' words are in that language (the visitor's).
+    """
     data = resources.mnist()
     images, labels = data.train_images, data.train_labels
     # EXAMPLES_PER_DIGIT rows, one column per digit: row r holds the r-th image of each digit.
     picks = [np.flatnonzero(labels == digit)[:EXAMPLES_PER_DIGIT] for digit in range(10)]
     order = [picks[digit][row] for row in range(EXAMPLES_PER_DIGIT) for digit in range(10)
              if row < len(picks[digit])]
-    grid = digit_grid(images[order], labels[order], columns=10)
+    grid = digit_grid(images[order], labels[order], columns=10, translate=_)
     splits = {train_name: labels, test_name: data.test_labels}
     counts = {name: np.bincount(values, minlength=10)[:10] for name, values in splits.items()}
     n = min(AVERAGE_OVER, len(labels))
-    return grid, class_counts(splits), average_digits(images[:n], labels[:n]), counts
+    return (grid, class_counts(splits, translate=_), average_digits(images[:n], labels[:n], translate=_),
+            counts)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _network_figure(layer_sizes: tuple[int, ...], activation: str, output: str):
-    return network_diagram(layer_sizes, activation, output)
+def _network_figure(layer_sizes: tuple[int, ...], activation: str, output: str, lang: str):
+    return network_diagram(layer_sizes, activation, output, translate=_)  # lang: the cache keeps one per language
 
 
 def show_data() -> None:
     """Real digits, how many there are of each, and the average of each, with text alternatives."""
     data = resources.mnist()
-    st.caption(_("In use: {data}.", data=data.summary))
-    grid, counts_figure, averages, counts = _data_figures(data.description, _("train"), _("test"))
+    st.caption(_("In use: {data}.", data=render(data.summary_notice, _)))
+    grid, counts_figure, averages, counts = _data_figures(data.description, _("train"), _("test"), language())
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown(_("**{n} real training images of each digit.** Each is 28×28 = 784 pixels, 0 (black) to 255 "
@@ -103,7 +108,7 @@ def show_network(config: RunConfig) -> None:
     st.markdown(f"**{arrows}**. " + _network_sentence(config) + " " + _(
         "Each grey fan of lines is one weight matrix: every unit on the left is connected to every unit on the "
         "right."))
-    charts.show_chart(_network_figure(sizes, config.activation, config.output), key="overview.network",
+    charts.show_chart(_network_figure(sizes, config.activation, config.output, language()), key="overview.network",
                       summary=_("Diagram of the network {arrows}: {count:,} parameters, every unit joined to every "
                                 "unit of the next layer.", arrows=arrows, count=parameter_count(sizes)),
                       table=_layer_table(config))

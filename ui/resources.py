@@ -120,4 +120,4 @@ def ready_model() -> tuple[RunConfig, dict[str, np.ndarray], Notice]:
         jobs.manager().wait([job], timeout=600)
         result = jobs.manager().result(job)
         return config, result.params, Notice(N_("the recommended preset, trained on this server's {data}"),
-                                             {"data": mnist().summary})
+                                             {"data": mnist().summary_notice})

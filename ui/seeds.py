@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer import jobs, trainer
+from explainer.i18n import render
 from explainer.jobs import Job, JobRefused
 from explainer.presets import PRESETS, Preset
 from ui import jobs as job_layer
@@ -62,7 +63,7 @@ def row(preset: Preset) -> dict[str, str]:
                 "exponential": f"×{c.decay_rate:g} / {c.decay_steps} " + _("steps")}[c.schedule]
     here = job_layer.finished_run(c)
     return {
-        "Preset": _(preset.title.split(":")[0]),
+        "Preset": _(preset.title).replace("：", ":").split(":")[0],  # "Seed 1", in either language
         "Claimed": _percent(preset.claimed),
         "Measured": _percent(preset.measured),
         "Here": _percent(here.final.val_accuracy) if here is not None and here.evaluations else "—",
@@ -146,7 +147,7 @@ def _status(name: str) -> None:
             st.error(_(view.error[0], **view.error[1]))
         return
     if result.diverged:
-        st.error(_("Diverged: {reason}", reason=result.stop_reason))
+        st.error(_("Diverged: {reason}", reason=render(result.stop_notice, _)))
         return
     last = result.final
     words = _("Validation accuracy here: **{accuracy:.2%}** after {steps:,} steps, {seconds:.1f} s of training.",

@@ -26,7 +26,7 @@ from explainer.figures.network import Geometry, gradient_flow_diagram
 from explainer.figures.tensors import operation_figure, tensor_heatmap
 from explainer.figures.weights import first_layer_filters
 from explainer.gradcheck import STEP, TOLERANCE, check_gradients
-from explainer.i18n import N_
+from explainer.i18n import N_, render
 from explainer.memory import BoundedCache
 from explainer.prepare import normalize
 from explainer.shape_story import shape_story
@@ -98,12 +98,13 @@ def step_figure(ops: list[Operation], key: tuple, index: int, pictures: bool, ca
     def build():
         op = ops[index]
         if not pictures:
-            return operation_figure(op)
+            return operation_figure(op, translate=_)
         rest = tuple(t for t in op.inputs if not pictured(t))
         if not pictured(op.output):
-            return operation_figure(dataclasses.replace(op, inputs=rest))
-        return tensor_heatmap(rest[0].value, rest[0].name, max_side=32, shape=rest[0].shape) if rest else None
-    return _cached(cache, ("figure", *key, index, pictures), build)
+            return operation_figure(dataclasses.replace(op, inputs=rest), translate=_)
+        return (tensor_heatmap(rest[0].value, rest[0].name, max_side=32, shape=rest[0].shape, translate=_)
+                if rest else None)
+    return _cached(cache, ("figure", *key, index, pictures, language()), build)
 
 
 def unit_images(ops: list[Operation], key: tuple, index: int, name: str, cache: BoundedCache | None = None):
@@ -111,8 +112,8 @@ def unit_images(ops: list[Operation], key: tuple, index: int, name: str, cache: 
     def build():
         op = ops[index]
         tensor = next(t for t in (*op.inputs, op.output) if t.name == name)
-        return first_layer_filters(tensor.value, count=UNIT_IMAGES, columns=UNIT_IMAGES // 2)
-    return _cached(cache, ("units", *key, index, name), build)
+        return first_layer_filters(tensor.value, count=UNIT_IMAGES, columns=UNIT_IMAGES // 2, translate=_)
+    return _cached(cache, ("units", *key, index, name, language()), build)
 
 
 def gradient_errors(config: RunConfig, X: np.ndarray, labels: np.ndarray, dataset: str,
@@ -227,13 +228,14 @@ def step_card(config: RunConfig, ops: list[Operation], key: tuple, index: int, m
     op, count = ops[index], len(ops)
     with st.container(border=True):
         st.badge(_(PHASE_WORDS[op.phase]), color=PHASE_COLORS[op.phase])
-        st.subheader(_("Step {number} of {count} · {title}", number=index + 1, count=count, title=op.title))
+        st.subheader(_("Step {number} of {count} · {title}", number=index + 1, count=count,
+                       title=render(op.heading, _)))
         st.latex(op.formula)
-        equation, why = shape_story(op, ff)
+        equation, why = shape_story(op, ff, _)
         st.markdown(_("**Shapes:** {equation}", equation=equation))
         if why:
             st.markdown(_("**Why this shape?** {why}", why=why))
-        st.markdown(op.note)
+        st.markdown(render(op.explanation, _))
         tensors = (*op.inputs, op.output)
         pictures = any(pictured(t) for t in tensors) and st.toggle(
             _("Show 784-pixel arrays as 28×28 images"), value=True, key=IMAGES_KEY,
@@ -259,7 +261,7 @@ def step_card(config: RunConfig, ops: list[Operation], key: tuple, index: int, m
         if figure is not None:
             charts.show_chart(figure, key="shapes.step_figure", summary=_(
                 "Heatmaps of this step's arrays: {arrays}. Red is positive, blue negative; the numbers of {output} "
-                "are in the table below.", arrays=", ".join(f"{t.name} ({shape_text(t.shape)})"
+                "are in the table below.", arrays=", ".join(f"{t.name} ({shape_text(t.shape, _)})"
                                                            for t in (*op.inputs, op.output)), output=op.output.name))
         if pictures and pictured(op.output):
             st.caption(picture_caption(op.output, op, config, m, ff))
@@ -291,9 +293,9 @@ def all_steps(ops: list[Operation], index: int, ff: bool) -> None:
     steps = pd.DataFrame({
         "#": range(1, count + 1),
         "phase": [_(PHASE_WORDS[o.phase]) for o in ops],
-        "operation": [o.title for o in ops],
+        "operation": [render(o.heading, _) for o in ops],
         "output": [o.output.name for o in ops],
-        "output shape": [shape_text(o.output.shape) for o in ops],
+        "output shape": [shape_text(o.output.shape, _) for o in ops],
         "inputs": [", ".join(t.name for t in o.inputs) for o in ops],
         "formula": [latex_to_text(o.formula) for o in ops],
     })

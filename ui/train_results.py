@@ -15,10 +15,11 @@ import streamlit as st
 
 from explainer.config import FIELDS, RunConfig
 from explainer.figures import curves, weights
+from explainer.i18n import render
 from explainer.persistence import npz_bytes
 from explainer.presets import PRESETS
 from ui import charts, experiments, inside, resources, state
-from ui.i18n import _
+from ui.i18n import _, language
 from ui.training import CHART_HEIGHT, Comparison, Watched, same_configs
 
 LOG_KEY = "train.log_loss"
@@ -32,9 +33,10 @@ def shared_figure(key: tuple, build: Callable[[], Any]) -> Any:
 def show_results(comparison: Comparison) -> None:
     """Curves, what happened to each run, final accuracies, the weights and the downloads."""
     log_loss = st.session_state.get(LOG_KEY, False)
-    key = ("curves", log_loss, *(run.identity() for run in comparison.runs), *(run.name for run in comparison.runs))
+    key = ("curves", language(), log_loss, *(run.identity() for run in comparison.runs),
+           *(run.name for run in comparison.runs))
     figure = shared_figure(key, lambda: curves.training_curves(comparison.curves(), log_loss=log_loss,
-                                                               height=CHART_HEIGHT))
+                                                               height=CHART_HEIGHT, translate=_))
     runs = comparison.curves()
     charts.show_chart(figure, key="train.curves", summary=charts.curves_summary(runs), table=charts.curves_table(runs))
     st.toggle(_("Logarithmic loss axis"), key=LOG_KEY, help=_("Useful when the loss spans several orders of magnitude."))
@@ -51,8 +53,9 @@ def show_results(comparison: Comparison) -> None:
     st.subheader(_("What training did to run {letter}'s weights", letter=chosen.letter))
     st.caption(_("Grey: the initial weights; blue: after training. Each panel is one weight matrix."))
     result = chosen.result()
-    figure = shared_figure(("weights", chosen.identity()),
-                           functools.partial(weights.weight_histograms, result.initial_params, result.params))
+    figure = shared_figure(("weights", language(), chosen.identity()),
+                           functools.partial(weights.weight_histograms, result.initial_params, result.params,
+                                             translate=_))
     charts.show_chart(figure, key="train.weights", summary=charts.weights_summary(result.initial_params, result.params),
                       table=charts.weights_table(result.initial_params, result.params))
     _downloads(comparison, chosen)
@@ -72,7 +75,7 @@ def _notes(comparison: Comparison) -> None:
                          letter=run.letter, label=run.label))
         elif result.diverged:
             st.error(_("Run {letter} ({label}) diverged: {reason} Its curves stop where the loss blew up.",
-                       letter=run.letter, label=run.label, reason=result.stop_reason))
+                       letter=run.letter, label=run.label, reason=render(result.stop_notice, _)))
         elif result.stop_reason:
             st.warning(_("Run {letter} ({label}) was stopped after {steps:,} of {total:,} steps. Stopped runs are not "
                          "kept in the server's cache; press **Train both runs** to start again from scratch.",

@@ -88,7 +88,7 @@ def comparison_controls(config: RunConfig) -> tuple[RunConfig, RunConfig]:
         with right:
             value_b = _value_b_widget(config, name)
         a, b = compare.comparison_pair(config, name, value_b)
-    label_a, label_b = compare.describe_difference(a, b)
+    label_a, label_b = compare.describe_difference(a, b, _)
     st.markdown(_("**Run A:** {a} &nbsp;·&nbsp; **Run B:** {b} &nbsp;— everything else as in the sidebar.",
                   a=label_a, b=label_b))
     if a == b:
@@ -187,7 +187,7 @@ class Comparison:
     def of(cls, pair: tuple[RunConfig, RunConfig]) -> Comparison:
         """The pair, not yet asked for: runs already finished on this server come with a finished job."""
         runs = []
-        for letter, label, config in zip("AB", compare.describe_difference(*pair), pair):
+        for letter, label, config in zip("AB", compare.describe_difference(*pair, _), pair):
             n_train = resources.split_sizes_for(config)[0]
             _batch, per_epoch, _total = trainer.plan(config, n_train)
             runs.append(Watched(letter, label, config, per_epoch))
@@ -377,7 +377,7 @@ def plan_text(comparison: Comparison) -> str:
 
 def prompt(comparison: Comparison) -> None:
     """Before training: an empty chart, what pressing Train will do, and which run is cached already."""
-    charts.show_chart(curves.training_curves([], height=280), key="train.curves.empty",
+    charts.show_chart(curves.training_curves([], height=280, translate=_), key="train.curves.empty",
                       summary=_("An empty chart: nothing has been trained yet."))
     st.info(_("Press **Train both runs** to watch A and B learn side by side."))
     cached = [run.letter for run in comparison.runs if job_layer.finished_run(run.config) is not None]
