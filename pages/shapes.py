@@ -8,7 +8,7 @@ from explainer.i18n import N_
 from explainer.trace import LAYOUTS
 from ui import resources, shapes, state
 from ui.frame import ensure_frame
-from ui.i18n import _
+from ui.i18n import _, option_labels
 
 ensure_frame()
 
@@ -34,7 +34,8 @@ with controls[0]:
                   help=_("The first m images of the training set."))
 with controls[1]:
     layout = st.segmented_control(_("Convention"), LAYOUTS, default="batch-first", required=True,
-                                  key=shapes.LAYOUT_KEY, format_func=lambda name: _(LAYOUT_LABELS[name])) \
+                                  key=shapes.LAYOUT_KEY,
+                                  format_func=option_labels(LAYOUTS, lambda name: _(LAYOUT_LABELS[name]))) \
         or "batch-first"
 ff = layout == "feature-first"
 st.markdown(_(

@@ -15,7 +15,7 @@ from explainer import metrics
 from explainer.figures.evaluation import class_scores_bar, confusion_heatmap
 from explainer.figures.style import percent_text
 from ui import charts, model_choice
-from ui.i18n import _, ngettext
+from ui.i18n import _, ngettext, option_labels
 
 MISTAKES_SHOWN = 40
 ZOOM = 2  # each 28×28 image is shown as 56×56 screen pixels, nearest-neighbour so the pixels stay sharp
@@ -79,8 +79,9 @@ def show_mistakes(outputs: model_choice.ModelOutputs, confusion: np.ndarray) -> 
     is_probability = bool(outputs.outputs.min() >= 0 and outputs.outputs.max() <= 1)
     choices = [ANY, *range(10)]
     left, right, _spare = st.columns([1, 1, 2])
-    true = left.selectbox(_("True digit"), choices, key=TRUE_KEY, format_func=_digit_name)
-    predicted = right.selectbox(_("Predicted as"), choices, key=PREDICTED_KEY, format_func=_digit_name)
+    digit_name = option_labels(choices, _digit_name)
+    true = left.selectbox(_("True digit"), choices, key=TRUE_KEY, format_func=digit_name)
+    predicted = right.selectbox(_("Predicted as"), choices, key=PREDICTED_KEY, format_func=digit_name)
     if true == predicted != ANY:
         st.info(_("That is the diagonal: the {count:,} test images of a {digit} that were recognised correctly. "
                   "Pick two different digits to see mistakes.", count=int(confusion[true, true]), digit=true))

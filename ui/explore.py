@@ -30,7 +30,7 @@ from explainer.sweeps import (MAX_AXES, MAX_SEEDS, MAX_TRIALS, MAX_VALUES, SAMPL
                               SweepSpec, axis_bounds, axis_choices, axis_kind, check_configs, parse_axis, spaced)
 from ui import jobs as job_layer
 from ui import resources
-from ui.i18n import _, ngettext
+from ui.i18n import _, ngettext, option_labels
 from ui.text import inert
 
 URL_KEYS = ("sweep", "sampler", "trials", "seeds")
@@ -157,7 +157,8 @@ def _label(name: str) -> str:
 def axis_widgets(index: int, sampler: str) -> Axis:
     """The widgets of one varied setting; returns its :class:`Axis` (raises SweepError when it is not valid)."""
     st.session_state.setdefault(_name_key(index), DEFAULT_NAMES[index])
-    name = st.selectbox(_("Setting {number}", number=index + 1), SWEEPABLE, key=_name_key(index), format_func=_label)
+    name = st.selectbox(_("Setting {number}", number=index + 1), SWEEPABLE, key=_name_key(index),
+                        format_func=option_labels(SWEEPABLE, _label))
     _defaults(index, name)
     if axis_kind(name) == "choice":
         chosen = st.multiselect(_("Values"), axis_choices(name), key=_key(index, name, "choices"), format_func=shown)
@@ -169,7 +170,7 @@ def axis_widgets(index: int, sampler: str) -> Axis:
     if st.session_state.get(mode_key) not in modes:
         st.session_state[mode_key] = "list"
     mode = st.segmented_control(_("Values"), modes, key=mode_key, required=True,
-                                format_func=lambda m: _(MODE_LABELS[m]),
+                                format_func=option_labels(modes, lambda m: _(MODE_LABELS[m])),
                                 help=_("Typed: the values you list. Spaced: that many values from low to high, "
                                        "evenly or logarithmically. Range: random and TPE draw from low to high."))
     if mode == "list":
@@ -205,7 +206,8 @@ def setup(base: RunConfig) -> SweepSpec | None:
                                  help=_("One setting draws a line, two a heatmap, three a heatmap per value of the "
                                         "third. Everything else stays as in the sidebar."))
     sampler = st.segmented_control(_("Sampler"), SAMPLERS, key=SAMPLER_KEY, required=True,
-                                   format_func=lambda s: _(SAMPLER_LABELS[s]), help=_(SAMPLER_HELP))
+                                   format_func=option_labels(SAMPLERS, lambda s: _(SAMPLER_LABELS[s])),
+                                   help=_(SAMPLER_HELP))
     axes, problems = [], []
     for index, column in enumerate(st.columns(MAX_AXES)):
         if index >= (count or 1):

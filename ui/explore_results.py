@@ -29,7 +29,7 @@ from ui import charts, my_runs, state, training
 from ui import explore as setup
 from ui import jobs as job_layer
 from ui.errors import guarded
-from ui.i18n import _, language, ngettext
+from ui.i18n import _, language, ngettext, option_labels
 
 LIVE_SECONDS = 1.0
 CHART_KEY = "explore.chart"
@@ -223,7 +223,7 @@ def cell_panel(runner: SweepRunner, found: list[Cell]) -> None:
     if st.session_state.get(CELL_KEY) not in _cell_options(found):
         st.session_state[CELL_KEY] = 0
     index = st.selectbox(_("Explain a point"), _cell_options(found), key=CELL_KEY,
-                         format_func=lambda k: setup.point_text(found[k].point),
+                         format_func=option_labels(_cell_options(found), lambda k: setup.point_text(found[k].point)),
                          help=_("Or click its cell in the chart."))
     cell = found[index]
     scores = ", ".join(f"{100 * r.val_accuracy:.2f}%" if r.val_accuracy is not None else
@@ -319,8 +319,9 @@ def pair_section(runner: SweepRunner, found: list[Cell]) -> None:
         if st.session_state.get(key) not in options:
             st.session_state[key] = default
     left, right = st.columns(2)
-    a = left.selectbox(_("Run A"), options, key=PAIR_KEYS[0], format_func=lambda k: setup.point_text(found[k].point))
-    b = right.selectbox(_("Run B"), options, key=PAIR_KEYS[1], format_func=lambda k: setup.point_text(found[k].point))
+    point_name = option_labels(options, lambda k: setup.point_text(found[k].point))
+    a = left.selectbox(_("Run A"), options, key=PAIR_KEYS[0], format_func=point_name)
+    b = right.selectbox(_("Run B"), options, key=PAIR_KEYS[1], format_func=point_name)
     first_a, first_b = found[a].records[0], found[b].records[0]
     field, value_b, why_not = train_pair(first_a.config, first_b.config)
     st.button(_("Compare A and B on the Train page"), key="explore.pair.send", icon=":material/compare_arrows:",
@@ -388,7 +389,8 @@ def more_charts(runner: SweepRunner, records: list[SweepRecord]) -> None:
     facets = [axis for axis in spec.axes if axis.values]
     if facets:
         facet_name = st.selectbox(_("Learning curves, one panel per value of"), [a.name for a in facets],
-                                  key="explore.facet", format_func=lambda n: _(setting_label(n)))
+                                  key="explore.facet",
+                                  format_func=option_labels([a.name for a in facets], lambda n: _(setting_label(n))))
         facet = next(a for a in facets if a.name == facet_name)
         colour = next((a for a in spec.axes if a.values and a.name != facet.name and len(a.values) <= 6), None)
         figure = memo(runner, ("curves", facet.name), lambda: figures.learning_curves(records, facet, colour,

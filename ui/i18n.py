@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 
 import streamlit as st
@@ -73,6 +74,17 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     """The singular or plural form for ``n`` in this visitor's language; ``{n}`` and ``values`` are filled in."""
     text = translations(language()).ngettext(singular, plural, n)
     return text.format(n=n, **values)
+
+
+def option_labels(options: Iterable[Hashable], label: Callable[[Hashable], str]) -> Callable[[Hashable], str]:
+    """A widget's ``format_func``: each option's ``label(option)``, made now, in this visitor's language.
+
+    Streamlit may call a ``format_func`` outside the script run (AppTest does, from the test's own
+    thread, where no visitor and so no language is known), so the labels are made while the run knows
+    who is reading. An option not among ``options`` shows as itself.
+    """
+    shown = {option: label(option) for option in options}
+    return lambda option: shown.get(option, str(option))
 
 
 def translate_notice(notice: Notice | str) -> str:

@@ -33,7 +33,7 @@ from explainer.shape_story import shape_story
 from explainer.trace import GradientFlow, Operation, Tensor, gradient_flow, gradient_progress, shape_text, trace_step
 from explainer.trainer import random_streams
 from ui import charts, resources
-from ui.i18n import _, language
+from ui.i18n import _, language, option_labels
 from ui.latex_text import latex_to_text
 
 V = TypeVar("V")
@@ -402,7 +402,7 @@ def flow_section(config: RunConfig, X: np.ndarray, labels: np.ndarray, dataset: 
         st.caption(_("This network has no hidden layer, so there is no hidden unit to follow."))
         return
     choice = st.selectbox(_("Follow one hidden unit (or click it in the diagram)"), options, key=UNIT_KEY,
-                          format_func=_unit_name)
+                          format_func=option_labels(options, _unit_name))
     chain_rule(config, graph, choice, ops, index, ff, labels)
 
 

@@ -16,7 +16,7 @@ from streamlit.runtime.state.query_params import EMBED_QUERY_PARAMS_KEYS
 from explainer.config import FIELDS, RunConfig, parse_config
 from explainer.i18n import N_
 from explainer.presets import PRESETS
-from ui.i18n import LANGUAGE_KEY, _, translate_notice
+from ui.i18n import LANGUAGE_KEY, _, option_labels, translate_notice
 from ui.text import inert
 
 DEFAULT_PRESET = "recommended"
@@ -140,7 +140,8 @@ def _widget(name: str) -> None:
     default = getattr(RunConfig(), name)
     label, help_text = _(field.label), _(field.help)
     if field.choices:
-        st.selectbox(label, field.choices, key=key, help=help_text, format_func=choice_text)
+        st.selectbox(label, field.choices, key=key, help=help_text, format_func=option_labels(field.choices,
+                                                                                            choice_text))
     elif isinstance(default, bool):
         st.checkbox(label, key=key, help=help_text)
     elif isinstance(default, int):
@@ -157,7 +158,8 @@ def _float_step(name: str) -> float:
 
 
 def _hidden_controls() -> tuple[int, ...]:
-    st.slider(_(FIELDS["hidden"].label), 0, 4, key="cfg.layers", help=_(FIELDS["hidden"].help))
+    field = FIELDS["hidden"]  # (not inside _(): the extractor would take the key for a message)
+    st.slider(_(field.label), 0, 4, key="cfg.layers", help=_(field.help))
     widths = []
     columns = st.columns(2)
     for layer in range(st.session_state["cfg.layers"]):
@@ -175,7 +177,7 @@ def sidebar() -> RunConfig:
         _first_visit()
     with st.sidebar:
         st.selectbox(_("Preset"), list(PRESETS), key=PRESET_KEY, on_change=_on_preset_change,
-                     format_func=lambda name: _(PRESETS[name].title),
+                     format_func=option_labels(PRESETS, lambda name: _(PRESETS[name].title)),
                      help=_("Fills every control below with a seed tutorial's network (or our recommended one). "
                             "You can change any control afterwards."))
         with st.expander(_("Network and training"), expanded=False):

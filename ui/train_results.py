@@ -19,7 +19,7 @@ from explainer.i18n import render
 from explainer.persistence import npz_bytes
 from explainer.presets import PRESETS
 from ui import charts, experiments, inside, resources, state
-from ui.i18n import _, language
+from ui.i18n import _, language, option_labels
 from ui.training import CHART_HEIGHT, Comparison, Watched, same_configs
 
 LOG_KEY = "train.log_loss"
@@ -127,7 +127,7 @@ def _choose_run(usable: list[Watched]) -> Watched:
         return f"{letter}: {run.label}" + (_(" (stopped)") if run.result().stop_reason else "")
 
     letter = st.radio(_("Run used on the Evaluate and Draw pages"), letters, index=matching[0] if matching else 0,
-                      horizontal=True, format_func=label)
+                      horizontal=True, format_func=option_labels(letters, label))
     return by_letter[letter]
 
 

@@ -27,8 +27,9 @@ from explainer.figures import live as live_chart
 from explainer.jobs import Job, JobRefused, JobView
 from ui import jobs as job_layer
 from ui import charts, my_runs, resources
+from ui.state import choice_text
 from ui.errors import guarded
-from ui.i18n import _, ngettext
+from ui.i18n import _, ngettext, option_labels
 
 FIELD_KEY = "train.field"
 AUTOSTART_KEY = "train.autostart"
@@ -79,7 +80,7 @@ def comparison_controls(config: RunConfig) -> tuple[RunConfig, RunConfig]:
     left, right = st.columns(2)
     with left:
         name = st.selectbox(_("What differs between A and B"), compare.COMPARABLE, key=FIELD_KEY,
-                            format_func=field_label,
+                            format_func=option_labels(compare.COMPARABLE, field_label),
                             help=_("Both runs use the sidebar's settings and the same random seed (so the same "
                                    "starting weights and batches wherever the setting allows); only this one differs."))
     if name == compare.DECAY:
@@ -104,7 +105,8 @@ def _value_b_widget(config: RunConfig, name: str) -> Any:
         if st.session_state.get(key) not in options:
             preferred = [choice for choice in PREFERRED_B.get(name, ()) if choice in options]
             st.session_state[key] = (preferred or options)[0]
-        return st.selectbox(label, options, key=key, help=_(spec.help))
+        return st.selectbox(label, options, key=key, help=_(spec.help),
+                            format_func=option_labels(options, choice_text))
     first, second = NUMBER_B[name]
     if not isinstance(st.session_state.get(key), type(first)):
         st.session_state[key] = first if first != current else second
