@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer import metrics
+from explainer.i18n import render
 from ui import evaluate, model_choice, resources
 from ui.frame import ensure_frame
 from ui.i18n import _
@@ -29,7 +30,7 @@ second.metric(_("Mistakes"), _("{wrong:,} of {total:,}", wrong=int((predicted !=
                                total=len(outputs.labels)))
 third.metric(_("Test images"), f"{len(outputs.labels):,}",
              help=_("The test split of this config ({split}) of the {data}.", split=config.validation,
-                    data=resources.mnist().summary))
+                    data=render(resources.mnist().summary_notice, _)))
 
 evaluate.show_scores(confusion, scores)
 

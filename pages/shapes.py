@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explainer.i18n import N_
+from explainer.i18n import N_, render
 from explainer.trace import LAYOUTS
 from ui import resources, shapes, state
 from ui.frame import ensure_frame
@@ -46,7 +46,7 @@ st.markdown(_(
 
 X, labels = shapes.batch(m, config.normalization)
 st.caption(_("The batch: the first {count} training images of the {data}. Pixels are {scaling} (Input scaling in "
-             "the sidebar): {x} holds values from {low} to {high}.", count=m, data=data.summary,
+             "the sidebar): {x} holds values from {low} to {high}.", count=m, data=render(data.summary_notice, _),
              scaling=_(NORMALIZATION_WORDS[config.normalization]), x="x" if ff else "X", low=f"{X.min():.3g}",
              high=f"{X.max():.3g}"))
 shapes.thumbnails(data.train_images[:m], labels)

@@ -29,7 +29,6 @@ import streamlit as st
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from explainer.config import Notice
 from ui import look
 
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -85,16 +84,6 @@ def option_labels(options: Iterable[Hashable], label: Callable[[Hashable], str])
     """
     shown = {option: label(option) for option in options}
     return lambda option: shown.get(option, str(option))
-
-
-def translate_notice(notice: Notice | str) -> str:
-    """A core message kept as a template and its values (:class:`explainer.config.Notice`) in this visitor's
-    language; values that are notices themselves are translated too, plain strings are looked up as they are."""
-    if not isinstance(notice, Notice):
-        return _(notice)
-    values = {name: translate_notice(value) if isinstance(value, Notice) else value
-              for name, value in notice.values.items()}
-    return _(notice.template, **values)
 
 
 def normalize_language(tag: str | None) -> str | None:

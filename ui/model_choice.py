@@ -17,10 +17,10 @@ import streamlit as st
 from explainer import model, trainer
 from explainer.config import RunConfig
 from explainer.figures.style import percent_text
-from explainer.i18n import N_
+from explainer.i18n import N_, render
 from explainer.preprocess import to_network_input
 from ui import resources, state
-from ui.i18n import _, ngettext, translate_notice
+from ui.i18n import _, ngettext
 
 TRAIN_HINT = N_("Train your own network on the **Train** page and it is used here instead.")  # shown as _(TRAIN_HINT)
 
@@ -37,7 +37,7 @@ def active_model() -> tuple[RunConfig, model.Params, str]:
         return result.config, result.params, _("your last run: {architecture}, {done}",
                                                architecture=result.config.architecture, done=_training_done(result))
     config, params, where = resources.ready_model()
-    label = f"{translate_notice(where)}: {config.architecture}"
+    label = f"{render(where, _)}: {config.architecture}"
     if result is not None:
         label += " " + _("(your last run diverged, so its weights cannot be used)")
     return config, params, label

@@ -14,9 +14,9 @@ import streamlit as st
 from streamlit.runtime.state.query_params import EMBED_QUERY_PARAMS_KEYS
 
 from explainer.config import FIELDS, RunConfig, parse_config
-from explainer.i18n import N_
+from explainer.i18n import N_, render
 from explainer.presets import PRESETS
-from ui.i18n import LANGUAGE_KEY, _, option_labels, translate_notice
+from ui.i18n import LANGUAGE_KEY, _, option_labels
 from ui.text import inert
 
 DEFAULT_PRESET = "recommended"
@@ -84,7 +84,7 @@ def _first_visit() -> None:
     config, field_notices = parse_config(params, base=PRESETS[preset_name].config)
     st.session_state[PRESET_KEY] = preset_name
     # The core's notices quote the link's values: shown as plain text (translated), never as Markdown.
-    st.session_state["url_notices"] = notices + [inert(translate_notice(notice), limit=160)
+    st.session_state["url_notices"] = notices + [inert(render(notice, _), limit=160)
                                                  for notice in field_notices]
     _load_into_widgets(config)
 
@@ -190,7 +190,7 @@ def sidebar() -> RunConfig:
     values["hidden"] = hidden
     config, problems = parse_config(values, base=PRESETS[st.session_state[PRESET_KEY]].config)
     for problem in problems:
-        st.sidebar.warning(translate_notice(problem))
+        st.sidebar.warning(render(problem, _))
     _write_url(config)
     return config
 
