@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explainer.config import Notice
 from explainer.i18n import render
 from ui import resources
 from ui.i18n import _
@@ -22,9 +23,8 @@ def dataset_panel() -> None:
                      help=_("Downloads the 70,000 images once into your cache folder.")):
             bar = st.progress(0.0, text=_("Contacting MNIST mirrors…"))
 
-            def report(_message: str, fraction: float) -> None:  # the core's message is English: say our own
-                done = min(max(fraction, 0.0), 1.0)
-                bar.progress(done, text=_("Downloading the full MNIST… {done:.0%}", done=done))
+            def report(message: Notice, fraction: float) -> None:
+                bar.progress(min(max(fraction, 0.0), 1.0), text=render(message, _)[:80])
 
             full = resources.download_full_mnist(report)
             if full.is_full:
