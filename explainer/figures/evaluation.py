@@ -29,6 +29,14 @@ def _log_ticks(largest: int) -> tuple[list[float], list[str]]:
     return [float(np.log1p(c)) for c in counts], [str(c) for c in counts]
 
 
+CELL_WORDS = {  # (one image, share of the true digit known) -> a cell's hover text
+    (True, True): N_("true {true}, predicted {predicted}: {count:,} image ({share:.1f}% of the {true}s)"),
+    (False, True): N_("true {true}, predicted {predicted}: {count:,} images ({share:.1f}% of the {true}s)"),
+    (True, False): N_("true {true}, predicted {predicted}: {count:,} image"),
+    (False, False): N_("true {true}, predicted {predicted}: {count:,} images"),
+}
+
+
 def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: int = 480,
                       translate: Translate = same) -> go.Figure:
     """The confusion matrix with every count written in its cell.
@@ -81,9 +89,7 @@ def confusion_heatmap(confusion: np.ndarray, title: str | None = None, height: i
     dark = np.where(diagonal.ravel(), flat > 0.55 * max(np.diag(counts).max(), 1),
                     np.log1p(flat) > 0.6 * np.log1p(max(largest_mistake, 1)))
     colors = np.where(flat == 0, style.MUTED, np.where(dark, "white", style.TEXT))
-    hover = [translate(N_("true {true}, predicted {predicted}: {count:,} image") if n == 1 else
-                       N_("true {true}, predicted {predicted}: {count:,} images"), true=r, predicted=c, count=n)
-             + (" " + translate(N_("({share:.1f}% of the {digit}s)"), share=p, digit=r) if np.isfinite(p) else "")
+    hover = [translate(CELL_WORDS[(n == 1, bool(np.isfinite(p)))], true=r, predicted=c, count=n, share=p)
              for r, c, n, p in zip(rows.tolist(), cols.tolist(), flat.tolist(), share.tolist())]
     fig.add_trace(go.Scatter(x=cols, y=rows, mode="text", text=[str(n) for n in flat], name=translate(N_("counts")),
                              textfont=dict(size=style.SMALL_SIZE - (flat.max() >= 1000), color=list(colors)),
