@@ -32,7 +32,7 @@ from tests.browser import harness  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 800}
 # Pages whose interesting part needs a taller screen.
-TALL = {"shapes-flow": 1100, "inside": 1100, "shapes": 1040, "explore": 1150}
+TALL = {"shapes-flow": 1100, "inside": 1100, "shapes": 1040, "explore": 1150, "train-zh": 1250}
 WIDTH = 900
 MAX_BYTES = 250_000
 # The second seed's exponential decay against a constant rate: 5,000 SGD steps of one image, a few seconds.
@@ -118,14 +118,21 @@ def explore(page, url: str) -> None:
     _scroll_to(page, page.locator("[data-testid='stProgress']"))
 
 
+def train_zh(page, url: str) -> None:
+    """The Train page as a visitor with ?lang=zh sees it once both runs are trained, from its title to the
+    curves (README: language)."""
+    harness.open_page(page, url, f"{TRAIN_LINK}&lang=zh")
+    harness.train_both_runs(page, timeout=180, lang="zh")
+
+
 def glossary_zh(page, url: str) -> None:
     """The glossary as a visitor with ?lang=zh sees it (README: switching language)."""
     harness.open_page(page, url, "glossary?lang=zh")
 
 
 VISITS = {"overview": overview, "shapes": shapes, "train": train, "evaluate": evaluate, "draw": draw,
-          "seeds": seeds, "glossary-zh": glossary_zh, "shapes-flow": shapes_flow, "inside": inside,
-          "explore": explore}
+          "seeds": seeds, "glossary-zh": glossary_zh, "train-zh": train_zh, "shapes-flow": shapes_flow,
+          "inside": inside, "explore": explore}
 
 
 def small_png(png: bytes) -> bytes:

@@ -9,9 +9,12 @@ from typing import Iterator
 
 import streamlit as st
 
+from explainer.i18n import N_
 from ui.i18n import _
 
 log = logging.getLogger("explainer.app")
+MESSAGE = N_("Something went wrong in {where}. Try other settings or reload the page; your settings are kept in "
+             "the URL. (Reference for the server log: {reference})")  # shown as _(MESSAGE, ...); tests look for it
 
 
 @contextlib.contextmanager
@@ -29,6 +32,4 @@ def guarded(where: str) -> Iterator[None]:
     except Exception:  # noqa: BLE001 - the point is to catch what nobody foresaw
         reference = secrets.token_hex(4)
         log.exception("unexpected error in %s (reference %s)", where, reference)
-        st.error(_("Something went wrong in {where}. Try other settings or reload the page; your settings "
-                   "are kept in the URL. (Reference for the server log: {reference})",
-                   where=where, reference=reference))
+        st.error(_(MESSAGE, where=where, reference=reference))

@@ -185,8 +185,25 @@ def full_page_screenshot(page, path: str | Path, max_height: int = 12_000) -> No
         page.set_viewport_size(viewport)
 
 
+def words(lang: str = "en"):
+    """``_`` of the app for a visitor of language ``lang`` (the catalogue the server reads): to find a button or
+    a text by the words that visitor sees, e.g. ``words("zh")("Train both runs")``."""
+    from ui.i18n import translations
+
+    catalogue = translations(lang)
+    return lambda message, **values: (catalogue.gettext(message).format(**values) if values
+                                      else catalogue.gettext(message))
+
+
+def _guarded_box_words() -> list[str]:
+    """The fixed words of ui.errors.guarded's box in every language (its longest piece between placeholders)."""
+    from ui import errors, i18n
+
+    return [max(re.split(r"\{\w+\}", words(lang)(errors.MESSAGE)), key=len).strip() for lang in i18n.LANGUAGES]
+
+
 def problems(page) -> list[str]:
-    """Exception boxes, tracebacks, 'Page not found' and the app's own 'Something went wrong' boxes."""
+    """Exception boxes, tracebacks, 'Page not found' and the app's own 'Something went wrong' boxes (any language)."""
     found = []
     for dialog in page.locator("[role='dialog']", has_text="Page not found").all():
         found.append("dialog: " + dialog.inner_text()[:300])
@@ -196,9 +213,10 @@ def problems(page) -> list[str]:
     if "Traceback" in body:
         start = body.index("Traceback")
         found.append("traceback text: " + body[start:start + 500])
+    guarded_words = _guarded_box_words()
     for box in page.locator("[data-testid='stAlertContentError']").all():
         text = box.inner_text()
-        if "Something went wrong" in text:
+        if any(fixed in text for fixed in guarded_words):
             found.append("error box: " + text[:500])
     return found
 
@@ -229,10 +247,11 @@ def canvas_box(page, timeout: float = 30) -> dict[str, float]:
     return box
 
 
-def train_both_runs(page, timeout: float = 90) -> None:
-    """On the Train page: press 'Train both runs' and wait until both runs have finished."""
-    page.get_by_role("button", name=re.compile("Train both runs")).click()
-    page.get_by_text("Run B: final validation accuracy").first.wait_for(timeout=timeout * 1000)
+def train_both_runs(page, timeout: float = 90, lang: str = "en") -> None:
+    """On the Train page: press 'Train both runs' and wait until both runs have finished (words of ``lang``)."""
+    say = words(lang)
+    page.get_by_role("button", name=re.compile(re.escape(say("Train both runs")))).click()
+    page.get_by_text(say("Run {letter}: final validation accuracy", letter="B")).first.wait_for(timeout=timeout * 1000)
     wait_for_idle(page, timeout=timeout)
 
 
