@@ -139,7 +139,7 @@ def test_every_config_label_and_help_text_is_marked_for_translation():
 def test_the_checker_finds_english_sentences_but_not_names_formulas_or_numbers():
     assert english_runs("Train both runs") == ["Train both runs"]
     assert english_runs("数据：full MNIST from a public mirror") != []
-    for fine in ("训练两个运行", "**运行 A**：relu（ReLU），学习率 0.1", "用 $\\eta_t = \\eta\\,\\beta^{t}$ 衰减",
+    for fine in ("训练 A 和 B", "**运行 A**：relu（ReLU），学习率 0.1", "用 $\\eta_t = \\eta\\,\\beta^{t}$ 衰减",
                  "784×128 的 W1", "activation 必须是 relu, leaky_relu, sigmoid, tanh 之一",
                  "TPE（Optuna 的树结构 Parzen 估计器）", "用 `explainer.persistence` 载入 .npz",
                  "‖num − bp‖ / (‖num‖ + ‖bp‖)", "Language · 语言"):
