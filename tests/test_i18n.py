@@ -3,7 +3,7 @@
 Also the glossary (EN ↔ 中文 in the seeds' words) and the catalogue tooling
 (``scripts/i18n.py``): extraction finds the marked text of every layer, and
 ``check`` catches what a translator can get wrong. That every message is
-translated is checked once the Chinese catalogue is written.
+translated, and that the pages show it, is checked in ``tests/test_translations.py``.
 """
 
 from __future__ import annotations

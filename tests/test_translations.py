@@ -2,9 +2,11 @@
 
 The checks read what a visitor reads (``tests/language_check.py``): every page
 is rendered in Chinese for every preset (chosen in the sidebar, as a visitor
-would), and every title, text, label, help text, option, table header, metric
-and chart title is searched for a run of three or more English words once
-formulas, code, numbers, shapes, identifiers and proper names are taken out.
+would), and again after what a visitor does next there (training, a gradient
+check, a test digit, a sweep); every title, text, label, help text, option,
+table header and cell, metric and chart title, axis and legend is searched for
+a run of three or more English words once formulas, code, numbers, shapes,
+identifiers and proper names are taken out.
 
 These checks need the Chinese catalogue complete (``python scripts/i18n.py
 check``): until every message is translated, a message without a translation
@@ -14,14 +16,17 @@ shows in English and the Chinese checks fail, naming it.
 from __future__ import annotations
 
 import importlib.util
+import time
 from pathlib import Path
 
 import pytest
 
 from explainer.presets import PRESETS
-from tests.apptest_support import new_app
+from tests.apptest_support import clear_caches, new_app
 from tests.language_check import chinese_characters, english_runs, visible_texts
-from ui import i18n
+from tests.test_page_explore import GRID, run_to_the_end
+from tests.test_page_train import SMALL
+from ui import i18n, training
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
@@ -82,6 +87,49 @@ def test_every_page_renders_in_chinese_for_every_preset_with_no_english_sentence
             leftovers[where] = found
     assert not leftovers, "English left in Chinese pages:\n" + "\n".join(
         f"[{where}]\n  " + "\n  ".join(lines) for where, lines in leftovers.items())
+
+
+# --- Chinese: what a visitor does next ----------------------------------------------------------
+
+def _train(at) -> None:
+    at.sidebar.slider(key="cfg.layers").set_value(1).run()
+    for key, value in SMALL.items():
+        at.sidebar.number_input(key=key).set_value(value)
+    at.run()
+    at.button(key="train.start").click().run()
+    deadline = time.monotonic() + 120
+    while at.session_state[training.COMPARISON_KEY].going:  # as the live fragment would rerun
+        assert time.monotonic() < deadline, "the runs did not finish"
+        time.sleep(0.2)
+        at.run()
+    at.run()
+
+
+def _check_gradients_and_step_backward(at) -> None:
+    at.button(key="shapes.run_gradcheck").click().run()
+    at.button(key="shapes.phase.backward").click().run()
+
+
+def _sweep(at) -> None:
+    at.button(key="explore.start").click().run()
+    run_to_the_end(at)
+
+
+@pytest.mark.parametrize("page, query, act", [
+    ("Train", {}, _train),
+    ("Shapes", {}, _check_gradients_and_step_backward),
+    ("Draw", {}, lambda at: at.button(key="draw.random").click().run()),
+    ("Explore", {key: value for key, value in GRID.items() if key != "lang"}, _sweep),
+], ids=["train both runs", "gradient check", "random test digit", "a finished sweep"])
+def test_what_a_visitor_does_next_is_in_chinese_too(page, query, act):
+    clear_caches()
+    at = new_app({**query, "lang": "zh"})
+    at.run()
+    at.switch_page(PAGES[page]).run()
+    act(at)
+    assert_rendered(at, page)
+    found = english_left(at)
+    assert not found, f"English left on the {page} page:\n" + "\n".join(found)
 
 
 def test_a_broken_link_is_explained_in_chinese():

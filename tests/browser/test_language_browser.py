@@ -29,7 +29,7 @@ def english_sentences(text: str) -> list[str]:
 
 def assert_chinese(page, where: str) -> None:
     assert not harness.problems(page), harness.problems(page)
-    assert page.evaluate("document.documentElement.lang") == "zh-Hans"
+    page.wait_for_function("document.documentElement.lang === 'zh-Hans'")  # set by a page script (ui.i18n)
     main = visible_text(page, harness.MAIN)
     assert chinese_characters(main), f"{where}: no Chinese in the main area"
     found = english_sentences(main)
