@@ -161,7 +161,8 @@ def axis_widgets(index: int, sampler: str) -> Axis:
                         format_func=option_labels(SWEEPABLE, _label))
     _defaults(index, name)
     if axis_kind(name) == "choice":
-        chosen = st.multiselect(_("Values"), axis_choices(name), key=_key(index, name, "choices"), format_func=shown)
+        chosen = st.multiselect(_("Values"), axis_choices(name), key=_key(index, name, "choices"), format_func=shown,
+                                placeholder=_("Choose one or more values"))  # Streamlit's own is English
         if not chosen:
             raise SweepError(_("{setting}: choose at least one value", setting=_label(name)))
         return Axis(name, tuple(chosen))
