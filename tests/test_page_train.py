@@ -100,6 +100,9 @@ def test_train_both_runs_then_the_store_answers_instantly():
     assert job_layer.resolve(at.session_state["last_result"]) is a.result()  # A matches the sidebar, so Evaluate and Draw use it
     assert {button.proto.label for button in at.get("download_button")} >= {
         "Download run A's model (.npz)", "Download both runs' curves (.csv)"}
+    assert "Inside the network while it learned" not in texts(at)  # results first; the inside on request
+    at.toggle(key="inside.show").set_value(True).run()
+    assert "Inside the network while it learned" in texts(at) and not at.error
 
     at.button(key="train.start").click().run()
     again = comparison(at)

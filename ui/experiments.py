@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer import compare
-from ui import state
+from ui import inside, state
 from ui.i18n import _
 from ui.training import request_training
 
@@ -18,6 +18,7 @@ def _start_experiment(name: str) -> None:
     state.set_config(experiment.config)
     request_training(experiment.field, experiment.value_b)
     st.session_state[EXPERIMENT_KEY] = name
+    st.session_state[inside.SHOW_KEY] = experiment.chart != "curves"  # its lesson is inside: show the inside
 
 
 def shown_experiment(pair) -> compare.Experiment | None:

@@ -22,6 +22,7 @@ from ui import inside_words as words
 from ui.i18n import _, language
 
 SNAPSHOT_KEY = "inside.templates.snapshot"
+SHOW_KEY = "inside.show"  # the Train page's switch that shows this section
 
 Run = tuple[str, str, "TrainResult | None"]
 

@@ -42,8 +42,13 @@ def show_results(comparison: Comparison) -> None:
     st.toggle(_("Logarithmic loss axis"), key=LOG_KEY, help=_("Useful when the loss spans several orders of magnitude."))
     _notes(comparison)
     _metrics(comparison)
-    inside.inside_section([(run.letter, run.label, run.result()) for run in comparison.runs],
-                          focus=experiments.shown_experiment(comparison.pair))
+    if st.toggle(_("Look inside the network: gradients per layer, dead and saturated units, first-layer templates, "
+                   "the loss along the way"), key=inside.SHOW_KEY,
+                 help=_("What happened inside A and B while they learned, measured by the trainer at every "
+                        "evaluation. Off by default so the results come first; the one-click experiments whose "
+                        "lesson is inside turn it on.")):
+        inside.inside_section([(run.letter, run.label, run.result()) for run in comparison.runs],
+                              focus=experiments.shown_experiment(comparison.pair))
     usable = [run for run in comparison.runs if run.result() is not None and not run.result().diverged]
     if not usable:
         st.info(_("Neither run has weights worth evaluating, so Evaluate and Draw keep their previous model."))
