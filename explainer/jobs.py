@@ -399,7 +399,7 @@ class JobManager:
         last_prune = time.monotonic()
         while not self._closed.is_set():
             try:
-                for message in self.engine.poll(timeout=0.05):
+                for message in self.engine.poll(timeout=0.01):  # a finished job is noticed within 10 ms
                     self._apply(message)
                 while True:
                     try:
