@@ -33,6 +33,7 @@ WANTED = {
     "client.showErrorDetails": "none",
     "client.showErrorLinks": False,
     "client.toolbarMode": "viewer",
+    "runner.postScriptGC": False,  # a full collection after every live-view rerun was most of the server's CPU
 }
 
 _READ_CONFIG = """

@@ -332,8 +332,9 @@ def _draw(current: Comparison) -> None:
               help=_("Stops both runs where they are; their curves and weights so far are kept. A run that "
                      "other visitors also watch goes on for them."))
     runs = current.curves()
-    charts.show_chart(live_figure(current, views, runs), key="train.curves.live", summary=charts.curves_summary(runs),
-                      table=charts.curves_table(runs))
+    # The summary says where each run stands; the numbers come as a table with the finished chart (a table
+    # rebuilt every second cost the server more than the chart itself).
+    charts.show_chart(live_figure(current, views, runs), key="train.curves.live", summary=charts.curves_summary(runs))
     st.caption(_("The runs train in the server's worker processes: you can move sliders or visit other pages "
                  "meanwhile, and come back here to see them."))
 
