@@ -178,6 +178,7 @@ class JobManager:
         self.log_path = Path(log_path) if log_path else None
         self.counts = {"computed": 0, "joined": 0, "cached": 0, "cancelled": 0, "failed": 0, "refused": 0}
         self._lock = threading.RLock()
+        self._ended = threading.Condition(self._lock)  # notified whenever a job ends
         self._active: dict[tuple[str, str], Job] = {}
         self._queues: dict[str, deque[Job]] = {}
         self._turns: deque[str] = deque()
@@ -281,10 +282,12 @@ class JobManager:
     def wait(self, jobs: list[Job], timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for every job to end; True if they all did."""
         deadline = time.monotonic() + timeout
-        while any(job.active for job in jobs):
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.01)
+        with self._ended:
+            while any(job.active for job in jobs):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._ended.wait(remaining)  # woken whenever a job ends, not by polling
         return True
 
     def view(self, job: Job) -> JobView:
@@ -388,6 +391,7 @@ class JobManager:
                 owner_queue.remove(job)
             job.status, job.ended = CANCELLED, time.monotonic()
             self._active.pop(job.key, None)
+            self._ended.notify_all()
             self._record("cancelled", job.key, job.owner)
         elif job.status == RUNNING and not job.cancelling:
             job.cancelling = True
@@ -481,6 +485,7 @@ class JobManager:
             if job.cancelling:
                 self._active.pop(job.key, None)
                 job.status = CANCELLED
+                self._ended.notify_all()
                 return
             self._enqueue(job, front=True)
 
@@ -496,6 +501,7 @@ class JobManager:
             self._free_slots.append(spec.slot)
             if self._active.get(job.key) is job:
                 del self._active[job.key]
+            self._ended.notify_all()
         if status in (FAILED, CANCELLED, STOPPED):
             self._record("failed" if status == FAILED else "cancelled", job.key, job.owner)
 
