@@ -460,6 +460,8 @@ class JobManager:
                 value.flags.writeable = False
         job.cpu_seconds = output.cpu_seconds
         job.steps_done = len(result.step_loss)
+        # The result holds every step and evaluation now: drop the live copy (sessions keep their jobs).
+        job.points, job.evaluations = np.empty((0, 3)), []
         if result.stop_reason and not result.diverged:
             job.result = result
             self._end(job, spec, STOPPED)
