@@ -39,26 +39,42 @@ MARK_COLOR = "#ff4b4b"
 # streamlit-drawable-canvas draws a toolbar (send, undo, redo, edit, reset) that floats over the canvas'
 # top-right corner, invisible until hovered but catching clicks and touches all the same: a stroke
 # started there is lost. It lives in the component's shadow root, out of reach of page CSS, so this
-# script adds the hiding rule inside each canvas' shadow root, now and whenever a canvas is mounted.
+# script adds the hiding rule inside each canvas' shadow root. The host element can be in the page a
+# moment before Streamlit attaches its shadow root (then the rule never went in, and about one phone
+# page load in four kept the toolbar): a host without a root is looked at again on the next frames.
+# Every root is also watched on its own and gets the rule back should its contents be rebuilt.
 HIDE_CANVAS_TOOLBAR = """
 if (!window.__explainerCanvasToolbar) {
   window.__explainerCanvasToolbar = true;
+  const watched = new WeakSet();
+  const ensureRule = (root) => {
+    if (root.querySelector('style[data-explainer]')) return;
+    const style = document.createElement('style');
+    style.dataset.explainer = 'toolbar';
+    style.textContent = '.dc-toolbar { display: none !important; }';
+    root.appendChild(style);
+  };
   let queued = false;
+  let retries = 0;
+  const schedule = () => { if (!queued) { queued = true; requestAnimationFrame(hide); } };
   const hide = () => {
     queued = false;
+    let waiting = false;
     for (const host of document.querySelectorAll("[data-testid='stBidiComponentIsolated']")) {
       const root = host.shadowRoot;
       // Any isolated component gets the rule (the canvas is the only one): its own content is built later,
-      // inside the shadow root, where this observer cannot see it, so the rule must be in place beforehand.
-      if (!root || root.querySelector('style[data-explainer]')) continue;
-      const style = document.createElement('style');
-      style.dataset.explainer = 'toolbar';
-      style.textContent = '.dc-toolbar { display: none !important; }';
-      root.appendChild(style);
+      // inside the shadow root, where the page's observer cannot see it.
+      if (!root) { waiting = true; continue; }
+      ensureRule(root);
+      if (!watched.has(root)) {
+        watched.add(root);
+        new MutationObserver(() => ensureRule(root)).observe(root, {childList: true});
+      }
     }
+    retries = waiting ? retries + 1 : 0;
+    if (waiting && retries < 600) schedule();  // about ten seconds of frames, then the next mutation
   };
-  new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(hide); } })
-    .observe(document.body, {childList: true, subtree: true});
+  new MutationObserver(schedule).observe(document.body, {childList: true, subtree: true});
   hide();
 }
 """
