@@ -33,7 +33,7 @@ from . import trainer
 from .config import RunConfig
 from .data import Mnist, MnistError, load_mnist, load_sample, reload
 from .idx import IdxError
-from .memory import BoundedCache, release_freed_memory
+from .memory import BoundedCache, heap_for_training, release_freed_memory
 from .metrics import evaluate
 from .prepare import Splits, prepare
 
@@ -139,6 +139,7 @@ def run_on_dask(spec: JobSpec, topic: str, cancel_event: str) -> JobOutput:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
+        heap_for_training()
         _installed = True
     return run_job(spec, DaskChannel(topic, cancel_event))
 
