@@ -181,6 +181,9 @@ def _tab_to(page, text: str, presses: int = 80) -> None:
 def test_the_draw_page_works_from_the_keyboard(page, server):
     """No mouse: Tab to 'Random test digit', Enter, then open a chart's numbers with the keyboard too."""
     harness.open_page(page, server.url, "/draw?lang=en")
+    # Streamlit mounts the canvas' column (with its buttons) once the component's code has loaded, which
+    # can be a moment after the script run ended: Tab through the page as it is once it is all there.
+    page.get_by_role("button", name="Random test digit").wait_for()
     _tab_to(page, "Random test digit")
     page.keyboard.press("Enter")
     harness.wait_for_prediction(page)
