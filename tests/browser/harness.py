@@ -241,14 +241,10 @@ def canvas_box(page, timeout: float = 30) -> dict[str, float]:
     canvas = page.locator(CANVAS).first
     canvas.wait_for(state="visible", timeout=timeout * 1000)
     canvas.scroll_into_view_if_needed()
-    box, deadline = None, time.monotonic() + timeout
-    while True:  # late layout (fonts, elements above it) can still move the canvas: wait until it stays put
-        previous, box = box, canvas.bounding_box()
-        if box is None:
-            raise RuntimeError("the drawing canvas has no bounding box (not displayed?)")
-        if box == previous or time.monotonic() > deadline:
-            return box
-        page.wait_for_timeout(150)
+    box = canvas.bounding_box()
+    if box is None:
+        raise RuntimeError("the drawing canvas has no bounding box (not displayed?)")
+    return box
 
 
 def train_both_runs(page, timeout: float = 90, lang: str = "en") -> None:
