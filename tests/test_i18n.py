@@ -8,7 +8,6 @@ translated, and that the pages show it, is checked in ``tests/test_translations.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import textwrap
@@ -16,22 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from scripts import i18n as tool
 from tests.apptest_support import new_app
 from ui import glossary, i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_VOCABULARY = ("前向传播", "反向传播", "学习率", "指数衰减", "正则化", "归一化", "标准化", "交叉熵", "梯度检验")
 GLOSSARY_ZH_TITLE = "术语表 · Glossary"  # the Chinese catalogue's translation of "Glossary · 术语表"
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("i18n_tool", ROOT / "scripts" / "i18n.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
 
 
 def run_app(query: dict[str, str] | None = None, locale: str | None = None, page: str | None = None):

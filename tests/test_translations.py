@@ -15,20 +15,18 @@ shows in English and the Chinese checks fail, naming it.
 
 from __future__ import annotations
 
-import importlib.util
 import time
-from pathlib import Path
 
 import pytest
 
 from explainer.presets import PRESETS
+from scripts import i18n as tool
 from tests.apptest_support import clear_caches, new_app
 from tests.language_check import chinese_characters, english_runs, visible_texts
 from tests.test_page_explore import GRID, run_to_the_end
 from tests.test_page_train import SMALL
 from ui import i18n, training
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
     "Overview": "pages/overview.py", "Shapes": "pages/shapes.py", "Train": "pages/train.py",
     "Evaluate": "pages/evaluate.py", "Draw": "pages/draw.py", "Seeds": "pages/seeds.py",
@@ -38,16 +36,6 @@ DEFAULT_PRESET = "recommended"
 # Chinese an English page may show: the language switch names its languages in both, and the glossary
 # is bilingual by design (its title is "Glossary · 术语表" wherever it is linked).
 BILINGUAL = ("Language · 语言", "中文", "Glossary · 术语表")
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("i18n_tool", ROOT / "scripts" / "i18n.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
 
 
 def open_page(page: str, lang: str):
