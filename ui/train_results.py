@@ -35,9 +35,9 @@ def show_results(comparison: Comparison) -> None:
     log_loss = st.session_state.get(LOG_KEY, False)
     key = ("curves", language(), log_loss, *(run.identity() for run in comparison.runs),
            *(run.name for run in comparison.runs))
-    figure = shared_figure(key, lambda: curves.training_curves(comparison.curves(), log_loss=log_loss,
-                                                               height=CHART_HEIGHT, translate=_))
     runs = comparison.curves()
+    figure = shared_figure(key, lambda: curves.training_curves(runs, log_loss=log_loss, height=CHART_HEIGHT,
+                                                               translate=_))
     charts.show_chart(figure, key="train.curves", summary=charts.curves_summary(runs), table=charts.curves_table(runs))
     st.toggle(_("Logarithmic loss axis"), key=LOG_KEY, help=_("Useful when the loss spans several orders of magnitude."))
     _notes(comparison)
@@ -63,7 +63,7 @@ def show_results(comparison: Comparison) -> None:
                                              translate=_))
     charts.show_chart(figure, key="train.weights", summary=charts.weights_summary(result.initial_params, result.params),
                       table=charts.weights_table(result.initial_params, result.params))
-    _downloads(comparison, chosen)
+    _downloads(comparison, chosen, runs)
 
 
 def _notes(comparison: Comparison) -> None:
@@ -136,7 +136,7 @@ def _choose_run(usable: list[Watched]) -> Watched:
     return by_letter[letter]
 
 
-def _downloads(comparison: Comparison, chosen: Watched) -> None:
+def _downloads(comparison: Comparison, chosen: Watched, runs: list[curves.CurveData]) -> None:
     stem = file_stem(state.preset_name(), chosen.config)
     result = chosen.result()
     left, right = st.columns(2)
@@ -148,7 +148,7 @@ def _downloads(comparison: Comparison, chosen: Watched) -> None:
                            help=_("Weights W1, b1, … and the config as JSON; load it with explainer.persistence."))
     with right:
         st.download_button(_("Download both runs' curves (.csv)"),
-                           functools.partial(curves.curves_csv, comparison.curves()),
+                           functools.partial(curves.curves_csv, runs),
                            file_name=f"curves-{file_stem(state.preset_name(), comparison.runs[0].config)}.csv",
                            mime="text/csv", on_click="ignore", key="train.download_curves", icon=":material/download:",
                            help=_("One row per gradient step and one per evaluation, for both runs."))
